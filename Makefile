@@ -1,0 +1,49 @@
+# upconv-lectures: `make lab` opens the lectures, `make test` checks everything.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-stamp
+
+# Everything the tools write stays under data/ (git-ignored): Jupyter runtime files,
+# IPython and matplotlib caches.
+export JUPYTER_RUNTIME_DIR := $(CURDIR)/data/.jupyter/runtime
+export IPYTHONDIR          := $(CURDIR)/data/.ipython
+export MPLCONFIGDIR        := $(CURDIR)/data/.matplotlib
+export PATH                := $(CURDIR)/$(BIN):$(PATH)
+
+# Tests and committed outputs use the offline MNIST subset on the CPU, so they are the
+# same on every machine; `make lab` uses the full MNIST when it can download it.
+REPRO := UPCONV_MNIST_SOURCE=subset CUDA_VISIBLE_DEVICES=
+NBVAL := --nbval --nbval-current-env --nbval-sanitize-with tests/nbval-sanitize.cfg
+
+.PHONY: install lab test lint notebooks sync clean
+
+install: $(STAMP)
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+# Reinstall only when pyproject.toml changed: a second `make test` starts at once.
+$(STAMP): pyproject.toml | $(BIN)/python
+	mkdir -p $(JUPYTER_RUNTIME_DIR) $(IPYTHONDIR) $(MPLCONFIGDIR)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+lab: $(STAMP)
+	$(BIN)/jupyter lab --notebook-dir=notebooks
+
+lint: $(STAMP)
+	$(BIN)/ruff check helpers tests tools notebooks
+
+test: lint
+	$(REPRO) $(BIN)/python -m pytest tests notebooks $(NBVAL) --durations=15
+
+notebooks: $(STAMP)
+	$(REPRO) $(BIN)/python tools/sync_notebooks.py --execute $(NB)
+
+sync: $(STAMP)
+	$(BIN)/python tools/sync_notebooks.py
+
+clean:
+	rm -rf $(VENV) data/.jupyter data/.ipython data/.matplotlib .pytest_cache .ruff_cache

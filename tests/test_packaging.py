@@ -1,0 +1,74 @@
+"""pyproject.toml and environment.yml list the same packages with the same lower bounds."""
+
+import re
+import sys
+from pathlib import Path
+
+import yaml
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:
+    import tomli as tomllib
+
+ROOT = Path(__file__).resolve().parent.parent
+CONDA_TO_PYPI = {"pytorch": "torch"}  # conda-forge names that differ from PyPI's
+REQ_RE = re.compile(r"^\s*([A-Za-z0-9_.\-]+)\s*(?:>=\s*([0-9][0-9.]*))?\s*(?:;(.*))?$")
+
+
+def parse(requirement: str) -> tuple[str, str | None, str | None]:
+    match = REQ_RE.match(requirement)
+    assert match, f"cannot parse requirement {requirement!r}"
+    name, bound, marker = match.groups()
+    return name.lower().replace("_", "-"), bound, (marker or "").strip() or None
+
+
+def pyproject_requirements() -> dict[str, str | None]:
+    meta = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    reqs = meta["dependencies"] + meta["optional-dependencies"]["dev"]
+    parsed = [parse(r) for r in reqs]
+    # backports for old Pythons (tomli) have no place in a Python 3.11 conda environment
+    return {name: bound for name, bound, marker in parsed if marker is None}
+
+
+def conda_requirements() -> dict[str, str | None]:
+    env = yaml.safe_load((ROOT / "environment.yml").read_text())
+    assert env["channels"] == ["conda-forge"]
+    found = {}
+    for dep in env["dependencies"]:
+        if isinstance(dep, dict):  # the pip section installs only this package itself
+            assert dep == {"pip": ["-e ."]}, dep
+            continue
+        name, bound, _ = parse(dep.replace(" ", ""))
+        if name in ("python", "pip"):
+            continue
+        found[CONDA_TO_PYPI.get(name, name)] = bound
+    return found
+
+
+def test_environment_yml_matches_pyproject():
+    pypi, conda = pyproject_requirements(), conda_requirements()
+    assert sorted(pypi) == sorted(conda), (
+        f"only in pyproject: {sorted(set(pypi) - set(conda))}; "
+        f"only in environment.yml: {sorted(set(conda) - set(pypi))}")
+    for name, bound in pypi.items():
+        assert conda[name] == bound, f"{name}: pyproject >= {bound}, environment.yml >= {conda[name]}"
+
+
+def test_lower_bounds_leave_colab_alone():
+    """Colab ships torch 2.11, torchvision 0.26, ipywidgets 7.7.1: installing must keep them."""
+    colab = {"torch": (2, 11), "torchvision": (0, 26), "ipywidgets": (7, 7, 1), "matplotlib": (3, 10),
+             "numpy": (2, 1)}
+    bounds = pyproject_requirements()
+    for name, version in colab.items():
+        bound = tuple(int(p) for p in bounds[name].split("."))
+        assert bound <= version, f"{name} >= {bounds[name]} would replace Colab's {version}"
+    meta = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    assert not any("==" in r or "<" in r.split(";")[0] for r in meta["dependencies"]), \
+        "runtime dependencies must not pin or cap versions"
+
+
+def test_ci_runs_the_readme_test_command():
+    run = (ROOT / ".ci" / "run").read_text()
+    assert "make test" in run
+    assert "make test" in (ROOT / "README.md").read_text()

@@ -1,0 +1,51 @@
+"""helpers.widgets: widgets build, react to their sliders, and refuse bad input."""
+
+import ipywidgets as widgets
+import pytest
+import torch
+
+from helpers.widgets import digit_browser
+
+
+def find(widget, kind):
+    """All descendants of `widget` of type `kind`."""
+    found = [widget] if isinstance(widget, kind) else []
+    for child in getattr(widget, "children", ()):
+        found += find(child, kind)
+    return found
+
+
+def test_digit_browser_follows_the_slider():
+    images, labels = torch.rand(5, 1, 28, 28), torch.tensor([3, 1, 4, 1, 5])
+    box = digit_browser(images, labels)
+    slider, = find(box, widgets.IntSlider)
+    caption, = find(box, widgets.HTML)
+    assert (slider.min, slider.max) == (0, 4)
+    picture, = find(box, widgets.Image)
+    assert caption.value == "<b>image 0: digit 3</b>"
+    first = bytes(picture.value)
+    assert first.startswith(b"\x89PNG")
+    slider.value = 4
+    assert caption.value == "<b>image 4: digit 5</b>"
+    assert bytes(picture.value).startswith(b"\x89PNG") and bytes(picture.value) != first
+
+
+def test_digit_browser_without_labels():
+    box = digit_browser(torch.rand(2, 1, 8, 8))
+    slider, = find(box, widgets.IntSlider)
+    slider.value = 1
+    assert find(box, widgets.HTML)[0].value == "<b>image 1</b>"
+
+
+@pytest.mark.parametrize("images, message", [
+    (torch.rand(3, 28, 28), r"\[N,1,H,W\]"),
+    (torch.rand(0, 1, 28, 28), "at least 1"),
+])
+def test_digit_browser_rejects_bad_images(images, message):
+    with pytest.raises(ValueError, match=message):
+        digit_browser(images)
+
+
+def test_digit_browser_rejects_wrong_label_count():
+    with pytest.raises(ValueError, match="labels has 1 entries for 2 images"):
+        digit_browser(torch.rand(2, 1, 8, 8), torch.tensor([1]))
