@@ -74,3 +74,47 @@ def plot_history(history: dict[str, list[float]], *, ax=None, logy: bool = True,
     ax.legend()
     ax.grid(alpha=0.3)
     return ax
+
+
+def draw_transposed_conv(i: int, k: int, s: int = 1, p: int = 0, op: int = 0, d: int = 1,
+                         axes=None):
+    """Draw a transposed convolution as the direct convolution it equals (conv_arithmetic style).
+
+    Left: the i x i input (blue) with s-1 zeros inserted between pixels (white), padded
+    by d(k-1)-p on each side plus op on the bottom/right (grey), and the dilated kernel's
+    taps at its first position (dots). Right: the output, with the pixel those taps make.
+    Taught in notebook 02. Returns the figure.
+    """
+    import numpy as np
+    from matplotlib.colors import ListedColormap
+
+    from helpers.arithmetic import transposed_output_size
+
+    o = transposed_output_size(i, k, s, p, op, d)
+    q = d * (k - 1) - p
+    z = (i - 1) * s + 1
+    n = z + 2 * q + op
+    u = np.arange(n) - q  # coordinate in the zero-inserted grid
+    inside = (u >= 0) & (u < z)
+    pixel = inside & (u % s == 0)
+    cells = np.outer(inside, inside).astype(int) + np.outer(pixel, pixel)  # 0 pad, 1 zero, 2 input
+    if axes is None:
+        _, axes = plt.subplots(1, 2, figsize=(7, 3.4), width_ratios=[max(n, 1), max(o, 1)])
+    left, right = axes
+    left.imshow(cells, cmap=ListedColormap(["#e6e6e6", "#ffffff", "#4c72b0"]), vmin=0, vmax=2)
+    taps = np.arange(k) * d
+    ty, tx = np.meshgrid(taps, taps, indexing="ij")
+    left.scatter(tx.ravel(), ty.ravel(), s=max(8, 260 // max(n, 1)), c="#dd8452", zorder=3)
+    out = np.zeros((o, o))
+    out[0, 0] = 1
+    right.imshow(out, cmap=ListedColormap(["#55a868", "#c44e52"]), vmin=0, vmax=1)
+    for ax, m in ((left, n), (right, o)):
+        ax.set_xticks(np.arange(-0.5, m, 1), minor=True)
+        ax.set_yticks(np.arange(-0.5, m, 1), minor=True)
+        ax.grid(which="minor", color="#888888", linewidth=0.5)
+        ax.tick_params(which="both", length=0, labelbottom=False, labelleft=False)
+    left.set_title(f"input {i}×{i} → zeros inserted {z}×{z}\n→ padded by {q} (+{op}): {n}×{n}",
+                   fontsize=9)
+    right.set_title(f"output {o}×{o}", fontsize=9)
+    left.set_xlabel(f"k={k}, s={s}, p={p}, op={op}, d={d}", fontsize=9)
+    return left.figure

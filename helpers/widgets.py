@@ -61,3 +61,48 @@ def digit_browser(images: torch.Tensor, labels: torch.Tensor | None = None) -> w
     slider.observe(draw, names="value")
     draw()
     return widgets.VBox([widgets.HBox([slider, caption]), picture])
+
+
+def _describe_transposed(i, k, s, p, op, d) -> str:
+    from helpers.arithmetic import transposed_output_size
+
+    o = transposed_output_size(i, k, s, p, op, d)
+    z, q = (i - 1) * s + 1, d * (k - 1) - p
+    return (f"output = (i-1)·s − 2p + d·(k-1) + op + 1 = {i - 1}·{s} − {2 * p} + {d * (k - 1)} "
+            f"+ {op} + 1 = <b>{o}</b><br>as a direct convolution: insert zeros → {z}×{z}, pad by "
+            f"d(k-1)−p = {q} (+{op} bottom/right) → {z + 2 * q + op}×{z + 2 * q + op}, "
+            f"{k}×{k} kernel with dilation {d} → <b>{o}×{o}</b>")
+
+
+def transposed_conv_explorer(i: int = 3, k: int = 3, s: int = 2, p: int = 1, op: int = 0,
+                             d: int = 1) -> widgets.VBox:
+    """Return sliders for i, k, s, p, op, d that redraw a transposed convolution (notebook 02)."""
+    from helpers.arithmetic import transposed_output_size
+    from helpers.plotting import draw_transposed_conv
+
+    transposed_output_size(i, k, s, p, op, d)  # the starting point must be valid
+    ranges = {"i": (i, 1, 8), "k": (k, 1, 5), "s": (s, 1, 4), "p": (p, 0, 4), "op": (op, 0, 3),
+              "d": (d, 1, 3)}
+    sliders = {name: widgets.IntSlider(value=v, min=lo, max=max(hi, v), description=name,
+                                       continuous_update=False)
+               for name, (v, lo, hi) in ranges.items()}
+    summary = widgets.HTML()
+    picture = widgets.Image(format="png")
+
+    def draw(change=None) -> None:
+        values = {name: slider.value for name, slider in sliders.items()}
+        try:
+            summary.value = _describe_transposed(**values)
+        except ValueError as err:  # an invalid combination: say why instead of drawing
+            summary.value = f"<span style='color:#c44e52'>invalid: {err}</span>"
+            picture.value = b""
+            return
+        fig = draw_transposed_conv(**values)
+        fig.set_dpi(72)
+        picture.value = figure_png(fig)
+
+    for slider in sliders.values():
+        slider.observe(draw, names="value")
+    draw()
+    controls = widgets.VBox(list(sliders.values()))
+    return widgets.VBox([widgets.HBox([controls, picture]), summary])

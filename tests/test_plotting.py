@@ -47,3 +47,20 @@ def test_plot_history():
     with pytest.raises(ValueError, match="history"):
         plot_history({})
     plt.close("all")
+
+
+def test_draw_transposed_conv_marks_input_zeros_padding_and_taps():
+    from helpers.plotting import draw_transposed_conv
+
+    fig = draw_transposed_conv(3, 3, 2, 1)  # the lecture's figure: 3x3 -> 5x5
+    left, right = fig.axes
+    cells = left.get_images()[0].get_array()
+    # zeros inserted: 5x5, padded by d(k-1)-p = 1 on each side: 7x7
+    assert cells.shape == (7, 7)
+    assert (cells == 2).sum() == 9 and (cells == 0).sum() == 49 - 25
+    assert right.get_images()[0].get_array().shape == (5, 5)
+    assert len(left.collections[0].get_offsets()) == 9  # the 3x3 kernel's taps
+    plt.close("all")
+    cropped = draw_transposed_conv(4, 2, 2, 2)  # d(k-1)-p = -1: cropping instead of padding
+    assert cropped.axes[0].get_images()[0].get_array().shape == (5, 5)
+    plt.close("all")

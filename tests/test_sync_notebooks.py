@@ -75,7 +75,7 @@ def test_stamping_twice_changes_nothing_and_never_duplicates(sandbox):
 
 def test_header_keeps_title_and_goals_and_links_neighbours(sandbox):
     tool = load_tool(sandbox)
-    first = sandbox / "notebooks" / "00_start_here.ipynb"
+    previous = tool.notebook_paths()[-1]  # the last lecture so far
     second = nbformat.v4.new_notebook(cells=[
         nbformat.v4.new_markdown_cell("# A second lecture\n\n- learn one thing\n- learn another"),
         nbformat.v4.new_code_cell("1 + 1"),
@@ -87,8 +87,9 @@ def test_header_keeps_title_and_goals_and_links_neighbours(sandbox):
     assert header.source.startswith("# A second lecture\n")
     assert "- learn one thing\n- learn another" in header.source
     assert "colab.research.google.com/github/" in header.source and "99_second.ipynb" in header.source
-    assert "(00_start_here.ipynb)" in nav.source and "→" not in nav.source
-    assert "[A second lecture →](99_second.ipynb)" in nbformat.read(first, as_version=4).cells[-1].source
+    assert f"({previous.name})" in nav.source and "→" not in nav.source
+    assert "[A second lecture →](99_second.ipynb)" in \
+        nbformat.read(previous, as_version=4).cells[-1].source
     assert setup.cell_type == "code" and "google.colab" in setup.source and body.source == "1 + 1"
     readme = (sandbox / "README.md").read_text()
     assert "[A second lecture](notebooks/99_second.ipynb)" in readme

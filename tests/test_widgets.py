@@ -49,3 +49,30 @@ def test_digit_browser_rejects_bad_images(images, message):
 def test_digit_browser_rejects_wrong_label_count():
     with pytest.raises(ValueError, match="labels has 1 entries for 2 images"):
         digit_browser(torch.rand(2, 1, 8, 8), torch.tensor([1]))
+
+
+def test_transposed_conv_explorer_updates_sizes_and_refuses_invalid_settings():
+    from helpers.widgets import transposed_conv_explorer
+
+    box = transposed_conv_explorer()
+    sliders = {s.description: s for s in find(box, widgets.IntSlider)}
+    summary, = find(box, widgets.HTML)
+    picture, = find(box, widgets.Image)
+    assert set(sliders) == {"i", "k", "s", "p", "op", "d"}
+    assert "<b>5×5</b>" in summary.value  # the lecture's 3x3 -> 5x5 figure
+    first = bytes(picture.value)
+    sliders["op"].value = 1
+    assert "<b>6×6</b>" in summary.value and bytes(picture.value) != first
+    sliders["op"].value = 3  # op >= max(s, d): refused with the reason
+    assert "invalid" in summary.value and "max(s, d) = 2" in summary.value
+    assert bytes(picture.value) == b""
+    sliders["op"].value = 0
+    sliders["i"].value = 8
+    assert "<b>15×15</b>" in summary.value and bytes(picture.value).startswith(b"\x89PNG")
+
+
+def test_transposed_conv_explorer_rejects_an_invalid_start():
+    from helpers.widgets import transposed_conv_explorer
+
+    with pytest.raises(ValueError, match="op"):
+        transposed_conv_explorer(op=2)

@@ -1,0 +1,113 @@
+"""Convolution and transposed-convolution arithmetic, written out (taught in notebook 02).
+
+Sizes follow Dumoulin & Visin, "A guide to convolution arithmetic for deep learning"
+(2016, arXiv:1603.07285), relationships 1-15, in PyTorch's conventions: `k` kernel size,
+`s` stride, `p` padding, `op` output padding, `d` dilation. Convolution here is
+cross-correlation, as in `torch.nn.functional.conv2d`.
+"""
+
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+
+
+def _check_int(name: str, value, minimum: int) -> None:
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise ValueError(f"{name} must be an integer >= {minimum}, got {value!r}")
+    if value < minimum:
+        raise ValueError(f"{name} must be an integer >= {minimum}, got {name}={value}")
+
+
+def _check_sizes(i, k, s, p, d) -> None:
+    _check_int("i", i, 1)
+    _check_int("k", k, 1)
+    _check_int("s", s, 1)
+    _check_int("p", p, 0)
+    _check_int("d", d, 1)
+
+
+def conv_output_size(i: int, k: int, s: int = 1, p: int = 0, d: int = 1) -> int:
+    """Return the output size of a convolution (relationship 15: floor((i+2p-d(k-1)-1)/s)+1)."""
+    _check_sizes(i, k, s, p, d)
+    span = d * (k - 1) + 1  # the dilated kernel's extent
+    if span > i + 2 * p:
+        raise ValueError(
+            f"the kernel spans d*(k-1)+1 = {span} pixels (k={k}, d={d}) but the padded input "
+            f"has only i+2p = {i + 2 * p} (i={i}, p={p}); use a smaller k or d, or more padding"
+        )
+    return (i + 2 * p - span) // s + 1
+
+
+def transposed_output_size(i: int, k: int, s: int = 1, p: int = 0, op: int = 0, d: int = 1) -> int:
+    """Return the output size of a transposed convolution: (i-1)s - 2p + d(k-1) + op + 1."""
+    _check_sizes(i, k, s, p, d)
+    _check_int("op", op, 0)
+    if op >= max(s, d):
+        raise ValueError(
+            f"op (output padding) must be smaller than max(s, d) = {max(s, d)}, got op={op}: "
+            f"it only picks among the {max(s, d)} input sizes that the convolution maps to i"
+        )
+    o = (i - 1) * s - 2 * p + d * (k - 1) + op + 1
+    if o < 1:
+        raise ValueError(
+            f"the output size (i-1)*s - 2p + d*(k-1) + op + 1 = {o} is not positive "
+            f"(i={i}, k={k}, s={s}, p={p}, op={op}, d={d}); use less padding p"
+        )
+    return o
+
+
+def conv_matrix(kernel: torch.Tensor, input_size, s: int = 1, p: int = 0) -> torch.Tensor:
+    """Return the matrix C [oh*ow, ih*iw] with conv2d(x, kernel) == C @ x.flatten()."""
+    if not isinstance(kernel, torch.Tensor) or kernel.dim() != 2:
+        shape = list(kernel.shape) if isinstance(kernel, torch.Tensor) else type(kernel).__name__
+        raise ValueError(f"kernel must be a 2-D tensor [kh, kw], got {shape}")
+    ih, iw = (input_size, input_size) if isinstance(input_size, int) else tuple(input_size)
+    _check_int("input height", ih, 1)
+    _check_int("input width", iw, 1)
+    kh, kw = kernel.shape
+    oh, ow = conv_output_size(ih, kh, s, p), conv_output_size(iw, kw, s, p)
+    C = kernel.new_zeros(oh * ow, ih * iw)
+    for r in range(oh):
+        for c in range(ow):
+            for a in range(kh):
+                for b in range(kw):
+                    row, col = r * s - p + a, c * s - p + b
+                    if 0 <= row < ih and 0 <= col < iw:  # taps on the zero padding drop out
+                        C[r * ow + c, row * iw + col] = kernel[a, b]
+    return C
+
+
+def zero_insert(x: torch.Tensor, s: int) -> torch.Tensor:
+    """Insert s-1 zeros between neighbouring pixels along the last two dimensions."""
+    if not isinstance(x, torch.Tensor) or x.dim() < 2:
+        raise ValueError("x must be a tensor with at least 2 dimensions (..., H, W)")
+    _check_int("s", s, 1)
+    h, w = x.shape[-2:]
+    out = x.new_zeros(*x.shape[:-2], (h - 1) * s + 1, (w - 1) * s + 1)
+    out[..., ::s, ::s] = x
+    return out
+
+
+def conv_transpose_as_conv(x: torch.Tensor, weight: torch.Tensor, s: int = 1, p: int = 0,
+                           op: int = 0, d: int = 1) -> torch.Tensor:
+    """Compute F.conv_transpose2d(x, weight, ...) as a direct convolution.
+
+    Insert s-1 zeros between input pixels, pad by d(k-1)-p on each side (plus op on
+    the bottom and right; a negative amount crops), flip the kernel and swap its in/out
+    channels, then convolve with dilation d. `x` is [N, C_in, H, W] and `weight`
+    [C_in, C_out, kh, kw], the layout of `nn.ConvTranspose2d.weight`.
+    """
+    if not isinstance(x, torch.Tensor) or x.dim() != 4:
+        raise ValueError(f"x must be a 4-D tensor [N, C_in, H, W], got "
+                         f"{list(x.shape) if isinstance(x, torch.Tensor) else type(x).__name__}")
+    if not isinstance(weight, torch.Tensor) or weight.dim() != 4 or weight.shape[0] != x.shape[1]:
+        raise ValueError(f"weight must be a 4-D tensor [C_in={x.shape[1]}, C_out, kh, kw], got "
+                         f"{list(weight.shape) if isinstance(weight, torch.Tensor) else weight}")
+    kh, kw = weight.shape[-2:]
+    for size, k in ((x.shape[-2], kh), (x.shape[-1], kw)):
+        transposed_output_size(size, k, s, p, op, d)  # validates every argument
+    qh, qw = d * (kh - 1) - p, d * (kw - 1) - p
+    z = F.pad(zero_insert(x, s), (qw, qw + op, qh, qh + op))  # (left, right, top, bottom)
+    flipped = weight.flip(-2, -1).transpose(0, 1)  # [C_out, C_in, kh, kw]
+    return F.conv2d(z, flipped, dilation=d)
