@@ -106,3 +106,44 @@ def transposed_conv_explorer(i: int = 3, k: int = 3, s: int = 2, p: int = 1, op:
     draw()
     controls = widgets.VBox(list(sliders.values()))
     return widgets.VBox([widgets.HBox([controls, picture]), summary])
+
+
+def _describe_overlap(k: int, s: int) -> tuple[str, torch.Tensor]:
+    """Return the text and overlap map that the overlap explorer shows for (k, s)."""
+    import math
+
+    from helpers.checkerboard import checkerboard_score, overlap_map
+
+    m = overlap_map(k, s, n=2 * k + 4)
+    inner = m[k:-k, k:-k]
+    whole = (inner.shape[0] // s) * s  # crop to whole periods for the score
+    score = checkerboard_score(inner[:whole, :whole], s)
+    if k < s:
+        ratio = f"holes: {int((inner == 0).sum())} interior pixels get no copy"
+    else:
+        ratio = (f"interior max/min = {float(inner.max() / inner.min()):g} = "
+                 f"(⌈{k}/{s}⌉/⌊{k}/{s}⌋)² = ({math.ceil(k / s)}/{k // s})²")
+    return f"k={k}, s={s}: {ratio}; checkerboard score {score:.4f}", m
+
+
+def overlap_explorer(k: int = 3, s: int = 2) -> widgets.VBox:
+    """Return sliders for kernel size k and stride s over a transposed conv's overlap map."""
+    _describe_overlap(k, s)  # validates the starting point
+    k_slider = widgets.IntSlider(value=k, min=1, max=max(8, k), description="k")
+    s_slider = widgets.IntSlider(value=s, min=1, max=max(4, s), description="s")
+    summary = widgets.HTML()
+    picture = widgets.Image(format="png")
+
+    def draw(change=None) -> None:
+        text, m = _describe_overlap(k_slider.value, s_slider.value)
+        summary.value = text
+        fig, ax = plt.subplots(figsize=(3.2, 3.2), dpi=72)
+        ax.imshow(m, cmap="magma", vmin=0)
+        ax.set_title(f"copies per pixel, k={k_slider.value}, s={s_slider.value}", fontsize=9)
+        ax.set_axis_off()
+        picture.value = figure_png(fig)
+
+    k_slider.observe(draw, names="value")
+    s_slider.observe(draw, names="value")
+    draw()
+    return widgets.VBox([widgets.HBox([widgets.VBox([k_slider, s_slider]), picture]), summary])

@@ -76,3 +76,21 @@ def test_transposed_conv_explorer_rejects_an_invalid_start():
 
     with pytest.raises(ValueError, match="op"):
         transposed_conv_explorer(op=2)
+
+
+def test_overlap_explorer_reports_ratio_score_and_holes():
+    from helpers.widgets import overlap_explorer
+
+    box = overlap_explorer(k=3, s=2)
+    sliders = {s.description: s for s in find(box, widgets.IntSlider)}
+    summary, = find(box, widgets.HTML)
+    picture, = find(box, widgets.Image)
+    assert "max/min = 4" in summary.value and "score 0.2346" in summary.value
+    first = bytes(picture.value)
+    sliders["k"].value = 4
+    assert "max/min = 1 " in summary.value and "score 0.0000" in summary.value
+    assert bytes(picture.value) != first
+    sliders["k"].value = 1
+    assert "holes" in summary.value
+    sliders["s"].value = 1
+    assert "max/min = 1 " in summary.value

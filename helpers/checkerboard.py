@@ -1,0 +1,87 @@
+"""Checkerboard artifacts of strided transposed convolutions, measured (notebook 03).
+
+References: Odena, Dumoulin & Olah, "Deconvolution and Checkerboard Artifacts",
+Distill 2016; Aitken et al., "Checkerboard artifact free sub-pixel convolution" (ICNR),
+arXiv:1707.02937, 2017; Shi et al., "Real-time single image and video super-resolution
+using an efficient sub-pixel convolutional neural network" (PixelShuffle), CVPR 2016.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import torch
+import torch.nn.functional as F
+
+
+def _check_int(name: str, value, minimum: int) -> None:
+    if not isinstance(value, int) or isinstance(value, bool) or value < minimum:
+        raise ValueError(f"{name} must be an integer >= {minimum}, got {name}={value!r}")
+
+
+def overlap_map(k: int, s: int, n: int, dims: int = 2) -> torch.Tensor:
+    """Count how many kernel copies land on each output pixel of a transposed convolution.
+
+    It is the transposed convolution (no padding) of an all-ones input of size n per
+    dimension with an all-ones kernel of size k and stride s: shape ((n-1)s+k,) * dims.
+    """
+    _check_int("k", k, 1)
+    _check_int("s", s, 1)
+    _check_int("n", n, 1)
+    if dims not in (1, 2):
+        raise ValueError(f"dims must be 1 or 2, got dims={dims!r}")
+    if dims == 1:
+        return F.conv_transpose1d(torch.ones(1, 1, n), torch.ones(1, 1, k), stride=s)[0, 0]
+    return F.conv_transpose2d(torch.ones(1, 1, n, n), torch.ones(1, 1, k, k), stride=s)[0, 0]
+
+
+def phase_sums(y: torch.Tensor, s: int) -> torch.Tensor:
+    """Sum the pixels of each of the s x s phases of y [..., H, W]: returns [..., s, s]."""
+    h, w = y.shape[-2:]
+    return y.reshape(*y.shape[:-2], h // s, s, w // s, s).sum(dim=(-4, -2))
+
+
+def checkerboard_score(y: torch.Tensor, s: int) -> float:
+    """Return the energy of the non-DC DFT terms of the phase sums over their DC energy.
+
+    `y` is [H, W] or [N, C, H, W] (the score is averaged over images and channels), with
+    H and W multiples of the upsampling factor `s`; crop borders before calling. It is 0
+    when every phase has the same sum and 19/81 for the k=3, s=2 overlap pattern.
+    """
+    _check_int("s", s, 1)
+    if not isinstance(y, torch.Tensor) or y.dim() not in (2, 4):
+        shape = list(y.shape) if isinstance(y, torch.Tensor) else type(y).__name__
+        raise ValueError(f"y must be a tensor [H, W] or [N, C, H, W], got {shape}")
+    h, w = y.shape[-2:]
+    if h % s or w % s or h == 0 or w == 0:
+        raise ValueError(f"y's height and width ({h}, {w}) must be positive multiples of s={s}; "
+                         f"crop the borders to a multiple of s first")
+    energy = torch.fft.fft2(phase_sums(y.detach().double(), s)).abs().square()
+    dc = energy[..., 0, 0]
+    if (dc == 0).any():
+        raise ValueError("an image (or channel) of y sums to zero, so the score is undefined; "
+                         "add a constant or use images with a non-zero mean")
+    score = (energy.sum(dim=(-2, -1)) - dc) / dc
+    return float(score.mean())
+
+
+def icnr_(weight: torch.Tensor, scale: int,
+          init: Callable[[torch.Tensor], object] = torch.nn.init.kaiming_normal_) -> torch.Tensor:
+    """Initialise a sub-pixel conv weight [C*r*r, C_in, k, k] with ICNR, in place; return it.
+
+    Each group of r*r consecutive output channels (the ones PixelShuffle(r) spreads over
+    one r x r block) gets the same kernel, so at initialisation conv + PixelShuffle equals
+    conv followed by nearest-neighbour upsampling: no checkerboard.
+    """
+    _check_int("scale", scale, 1)
+    if not isinstance(weight, torch.Tensor) or weight.dim() != 4:
+        raise ValueError("weight must be a 4-D conv weight [C*scale**2, C_in, kh, kw]")
+    r2 = scale * scale
+    if weight.shape[0] % r2:
+        raise ValueError(f"weight has {weight.shape[0]} output channels, not a multiple of "
+                         f"scale**2 = {r2}; a conv before PixelShuffle({scale}) needs C*{r2}")
+    sub = torch.empty(weight.shape[0] // r2, *weight.shape[1:], dtype=weight.dtype)
+    init(sub)
+    with torch.no_grad():
+        weight.copy_(sub.repeat_interleave(r2, dim=0))
+    return weight

@@ -1,0 +1,100 @@
+"""Models shared by several notebooks: upsampling layers and configurable autoencoders.
+
+`upsample` builds the six upsampling layers compared in notebook 03; `Autoencoder`
+is the configurable MNIST autoencoder notebooks 03 and 04 train.
+"""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+from helpers.checkerboard import icnr_
+
+UPSAMPLE_KINDS = ("deconv3", "deconv4", "nearest", "bilinear", "subpixel", "subpixel_icnr")
+
+
+def upsample(kind: str, in_ch: int, out_ch: int, scale: int = 2) -> nn.Module:
+    """Return a layer that multiplies height and width by `scale` (notebook 03).
+
+    "deconv3"/"deconv4": ConvTranspose2d with kernel 3 or 4 and stride 2 (scale 2 only);
+    "nearest"/"bilinear": resize, then a 3x3 convolution; "subpixel": a 3x3 convolution
+    to out_ch*scale**2 channels, then PixelShuffle; "subpixel_icnr": the same, ICNR-initialised.
+    """
+    if kind not in UPSAMPLE_KINDS:
+        raise ValueError(f"unknown upsampling kind {kind!r}; use one of {', '.join(UPSAMPLE_KINDS)}")
+    for name, value in (("in_ch", in_ch), ("out_ch", out_ch)):
+        if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+            raise ValueError(f"{name} must be an integer >= 1, got {name}={value!r}")
+    if not isinstance(scale, int) or isinstance(scale, bool) or scale < 2:
+        raise ValueError(f"scale must be an integer >= 2, got scale={scale!r}")
+    if kind.startswith("deconv"):
+        if scale != 2:
+            raise ValueError(f"{kind} is a stride-2 layer: scale must be 2, got scale={scale}")
+        k = int(kind[-1])
+        return nn.ConvTranspose2d(in_ch, out_ch, k, stride=2, padding=1, output_padding=k % 2)
+    if kind in ("nearest", "bilinear"):
+        resize = nn.Upsample(scale_factor=scale, mode=kind)
+        return nn.Sequential(resize, nn.Conv2d(in_ch, out_ch, 3, padding=1))
+    conv = nn.Conv2d(in_ch, out_ch * scale * scale, 3, padding=1)
+    if kind == "subpixel_icnr":
+        icnr_(conv.weight, scale)
+        with torch.no_grad():  # the bias too must be equal within each r x r block
+            conv.bias.copy_(conv.bias[:: scale * scale].repeat_interleave(scale * scale))
+    return nn.Sequential(conv, nn.PixelShuffle(scale))
+
+
+def bilinear_kernel(s: int) -> torch.Tensor:
+    """Return the [2s, 2s] kernel with which a stride-s transposed conv interpolates bilinearly.
+
+    With padding s//2 (s even) it equals F.interpolate(mode="bilinear") away from the
+    borders; FCN (Long et al. 2015) initialises its upsampling layers with it (notebook 01).
+    """
+    if not isinstance(s, int) or isinstance(s, bool) or s < 1:
+        raise ValueError(f"s must be an integer >= 1, got s={s!r}")
+    taps = torch.arange(2 * s, dtype=torch.float32)
+    f = 1 - (taps - (2 * s - 1) / 2).abs() / s  # the tent function, sampled between pixels
+    return f[:, None] * f[None, :]
+
+
+_upsample_layer = upsample  # Autoencoder's argument `upsample` names a kind and shadows it
+
+
+class Autoencoder(nn.Module):
+    """A configurable MNIST autoencoder: strided-conv encoder, linear latent, chosen upsampling.
+
+    28x28 -> 14x14 -> 7x7 (two stride-2 convolutions) -> `latent_dim` numbers (linear),
+    then back: linear -> 7x7 -> two `upsample` layers -> 28x28 in [0, 1] (sigmoid).
+    A BatchNorm between the two upsampling layers keeps the decoder's ReLUs alive: without
+    it, some variants (sub-pixel convolution with default init, at Adam lr 2e-3) collapsed
+    to an all-black output within the first epoch in every seed we tried.
+    """
+
+    def __init__(self, latent_dim: int = 64, upsample: str = "deconv4", width: int = 32):
+        super().__init__()
+        for name, value in (("latent_dim", latent_dim), ("width", width)):
+            if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+                raise ValueError(f"{name} must be an integer >= 1, got {name}={value!r}")
+        w1, w2 = width // 2 or 1, width
+        self.latent_dim, self.kind = latent_dim, upsample
+        self.encoder = nn.Sequential(
+            nn.Conv2d(1, w1, 3, stride=2, padding=1), nn.ReLU(),
+            nn.Conv2d(w1, w2, 3, stride=2, padding=1), nn.ReLU(),
+            nn.Flatten(), nn.Linear(w2 * 7 * 7, latent_dim),
+        )
+        self.decoder = nn.Sequential(
+            nn.Linear(latent_dim, w2 * 7 * 7), nn.ReLU(), nn.Unflatten(1, (w2, 7, 7)),
+            _upsample_layer(upsample, w2, w1), nn.BatchNorm2d(w1), nn.ReLU(),
+            _upsample_layer(upsample, w1, 1), nn.Sigmoid(),
+        )
+
+    def encode(self, x: torch.Tensor) -> torch.Tensor:
+        return self.encoder(x)
+
+    def decode(self, z: torch.Tensor) -> torch.Tensor:
+        return self.decoder(z)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if x.dim() != 4 or tuple(x.shape[1:]) != (1, 28, 28):
+            raise ValueError(f"expected images [N, 1, 28, 28], got {list(x.shape)}")
+        return self.decoder(self.encoder(x))

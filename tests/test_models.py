@@ -1,0 +1,72 @@
+"""helpers.models: every upsampling kind doubles H and W, the bilinear kernel, autoencoders."""
+
+import pytest
+import torch
+import torch.nn.functional as F
+
+from helpers.checkerboard import checkerboard_score
+from helpers.models import UPSAMPLE_KINDS, Autoencoder, bilinear_kernel, upsample
+
+
+@pytest.mark.parametrize("kind", UPSAMPLE_KINDS)
+def test_every_kind_doubles_height_and_width(kind):
+    layer = upsample(kind, 3, 5)
+    assert layer(torch.rand(2, 3, 7, 9)).shape == (2, 5, 14, 18)
+
+
+@pytest.mark.parametrize("kind", ["nearest", "bilinear", "subpixel", "subpixel_icnr"])
+def test_resize_and_subpixel_kinds_take_any_scale(kind):
+    assert upsample(kind, 2, 1, scale=3)(torch.rand(1, 2, 4, 4)).shape == (1, 1, 12, 12)
+
+
+def test_subpixel_icnr_has_no_checkerboard_at_init():
+    torch.manual_seed(0)
+    y = upsample("subpixel_icnr", 4, 1)(torch.rand(8, 4, 10, 10)) + 5
+    assert checkerboard_score(y[..., 2:-2, 2:-2], 2) == pytest.approx(0, abs=1e-10)
+
+
+def test_upsample_validates():
+    with pytest.raises(ValueError, match="deconv3, deconv4, nearest, bilinear, subpixel"):
+        upsample("transposed", 1, 1)
+    with pytest.raises(ValueError, match="scale must be 2"):
+        upsample("deconv3", 1, 1, scale=3)
+    with pytest.raises(ValueError, match="in_ch must be an integer >= 1"):
+        upsample("nearest", 0, 1)
+    with pytest.raises(ValueError, match="scale must be an integer >= 2"):
+        upsample("nearest", 1, 1, scale=1)
+
+
+@pytest.mark.parametrize("s", [2, 4])
+def test_bilinear_kernel_transposed_conv_equals_interpolate_away_from_borders(s):
+    x = torch.rand(2, 1, 8, 8, generator=torch.Generator().manual_seed(s))
+    up = F.conv_transpose2d(x, bilinear_kernel(s)[None, None], stride=s, padding=s // 2)
+    ref = F.interpolate(x, scale_factor=s, mode="bilinear", align_corners=False)
+    assert up.shape == ref.shape
+    assert torch.allclose(up[..., s:-s, s:-s], ref[..., s:-s, s:-s], atol=1e-6)
+
+
+def test_bilinear_kernel_values():
+    assert bilinear_kernel(2)[0].tolist() == [0.0625, 0.1875, 0.1875, 0.0625]
+    assert bilinear_kernel(3).sum() == pytest.approx(9.0)  # s*s: each input spreads over s*s outputs
+    with pytest.raises(ValueError, match="s must be an integer >= 1"):
+        bilinear_kernel(0)
+
+
+@pytest.mark.parametrize("kind", UPSAMPLE_KINDS)
+def test_autoencoder_shapes(kind):
+    model = Autoencoder(latent_dim=16, upsample=kind, width=8)
+    x = torch.rand(3, 1, 28, 28)
+    z = model.encode(x)
+    assert z.shape == (3, 16)
+    y = model.decode(z)
+    assert y.shape == (3, 1, 28, 28) and 0 <= y.min() and y.max() <= 1
+    assert torch.allclose(model(x), y)
+
+
+def test_autoencoder_validates():
+    with pytest.raises(ValueError, match="unknown upsampling kind"):
+        Autoencoder(upsample="magic")
+    with pytest.raises(ValueError, match="latent_dim must be an integer >= 1"):
+        Autoencoder(latent_dim=0)
+    with pytest.raises(ValueError, match=r"expected images \[N, 1, 28, 28\]"):
+        Autoencoder()(torch.rand(2, 1, 32, 32))
