@@ -159,3 +159,48 @@ def _load_subset(train: bool) -> tuple[torch.Tensor, torch.Tensor]:
     idx = _subset_indices(y, train)
     images = torch.from_numpy(X[idx].astype(np.float32) / 255.0).reshape(-1, 1, 28, 28)
     return images, torch.from_numpy(y[idx].astype(np.int64))
+
+
+def digit_canvases(n: int, size: int = 64, max_digits: int = 3, *, train: bool = True,
+                   seed: int = 0, source: str | None = None,
+                   threshold: float = 0.5) -> tuple[torch.Tensor, torch.Tensor]:
+    """Paste 1..max_digits MNIST digits at random, non-overlapping places on blank canvases.
+
+    Returns (images float32 [n,1,size,size] in [0,1], masks int64 [n,size,size]) where
+    the mask is 0 for background and 1+digit where a digit's stroke is brighter than
+    `threshold`. Digits are placed so that the boxes around their strokes do not
+    overlap (a digit that finds no free place in 100 tries is left out, so a crowded
+    canvas may hold fewer). Digits come from the matching MNIST split (test digits never
+    appear in training canvases); the same arguments always give the same canvases.
+    Taught in notebook 01.
+    """
+    for name, value, low in (("n", n, 1), ("size", size, 28), ("max_digits", max_digits, 1),
+                             ("seed", seed, 0)):
+        if not isinstance(value, int) or isinstance(value, bool) or value < low:
+            raise ValueError(f"{name} must be an integer >= {low}, got {name}={value!r}")
+    if not 0.0 < threshold < 1.0:
+        raise ValueError(f"threshold must lie strictly between 0 and 1, got {threshold!r}")
+    digits, labels = load_mnist(train=train, source=source)
+    g = torch.Generator().manual_seed(seed)
+    images = torch.zeros(n, 1, size, size)
+    masks = torch.zeros(n, size, size, dtype=torch.int64)
+    for i in range(n):
+        count = int(torch.randint(1, max_digits + 1, (1,), generator=g))
+        taken: list[tuple[int, int, int, int]] = []  # stroke boxes already on the canvas
+        for j in torch.randint(len(digits), (count,), generator=g).tolist():
+            patch = digits[j, 0]
+            rows, cols = (patch > 0).any(1).nonzero(), (patch > 0).any(0).nonzero()
+            top, bottom, left, right = int(rows[0]), int(rows[-1]), int(cols[0]), int(cols[-1])
+            for _ in range(100):
+                r, c = torch.randint(size - 28 + 1, (2,), generator=g).tolist()
+                box = (r + top, r + bottom, c + left, c + right)
+                if all(box[0] > b[1] or box[1] < b[0] or box[2] > b[3] or box[3] < b[2]
+                       for b in taken):
+                    break
+            else:
+                continue  # no free place: leave this digit out
+            taken.append(box)
+            region = images[i, 0, r:r + 28, c:c + 28]
+            torch.maximum(region, patch, out=region)
+            masks[i, r:r + 28, c:c + 28][patch > threshold] = 1 + int(labels[j])
+    return images, masks

@@ -105,7 +105,10 @@ def fit(model: nn.Module, train: Data, *, epochs: int, loss_fn: Callable,
 
     n = len(inputs)
     steps_per_epoch = (n + batch_size - 1) // batch_size
-    bar = tqdm(total=epochs * steps_per_epoch, disable=not progress, unit="batch")
+    # mininterval: at most two redraws a second. In a notebook each redraw is a widget
+    # message, and a long cell that floods the kernel's output channel can make test
+    # runners (nbval) and remote front ends (Colab) lose messages.
+    bar = tqdm(total=epochs * steps_per_epoch, disable=not progress, unit="batch", mininterval=0.5)
     start_time = time.perf_counter()
     for epoch in range(epochs):
         model.train()

@@ -145,3 +145,44 @@ def test_environment_variable_chooses_source(monkeypatch):
 def test_describe_source(tiny_mnist):
     assert data.describe_source("subset").startswith("subset: 5,000 real MNIST digits")
     assert data.describe_source("auto", root=tiny_mnist).startswith("torchvision: full MNIST")
+
+
+def test_digit_canvases_shapes_labels_and_determinism():
+    from helpers.data import digit_canvases
+
+    images, masks = digit_canvases(20, size=48, max_digits=2, seed=3)
+    assert images.shape == (20, 1, 48, 48) and images.dtype == torch.float32
+    assert masks.shape == (20, 48, 48) and masks.dtype == torch.int64
+    assert 0 <= images.min() and images.max() <= 1
+    assert masks.min() == 0 and masks.max() <= 10
+    # every labelled pixel is a bright stroke pixel, and most bright pixels are labelled
+    assert (images[:, 0][masks > 0] > 0.5).all()
+    again, again_masks = digit_canvases(20, size=48, max_digits=2, seed=3)
+    assert torch.equal(images, again) and torch.equal(masks, again_masks)
+    other, _ = digit_canvases(20, size=48, max_digits=2, seed=4)
+    assert not torch.equal(images, other)
+
+
+def test_digit_canvases_use_the_matching_split():
+    from helpers.data import digit_canvases
+
+    test_digits, _ = load_mnist(train=False, source="subset")
+    train_digits, _ = load_mnist(train=True, source="subset")
+    images, _ = digit_canvases(6, size=28, max_digits=1, train=False, seed=0)
+    # a 28x28 canvas holds exactly one digit, pasted whole: it must be a test digit
+    for image in images:
+        assert (test_digits == image).flatten(1).all(1).any()
+        assert not (train_digits == image).flatten(1).all(1).any()
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    ({"n": 0}, "n must be an integer >= 1"),
+    ({"n": 2, "size": 20}, "size must be an integer >= 28"),
+    ({"n": 2, "max_digits": 0}, "max_digits must be an integer >= 1"),
+    ({"n": 2, "threshold": 1.5}, "threshold"),
+])
+def test_digit_canvases_validate(kwargs, message):
+    from helpers.data import digit_canvases
+
+    with pytest.raises(ValueError, match=message):
+        digit_canvases(**kwargs)
