@@ -16,7 +16,7 @@ export PATH                := $(CURDIR)/$(BIN):$(PATH)
 REPRO := UPCONV_MNIST_SOURCE=subset CUDA_VISIBLE_DEVICES=
 NBVAL := --nbval --nbval-current-env --nbval-sanitize-with tests/nbval-sanitize.cfg
 
-.PHONY: install lab test lint notebooks sync clean
+.PHONY: install lab test lint notebooks sync bench clean
 
 install: $(STAMP)
 
@@ -44,6 +44,10 @@ test: lint
 
 notebooks: $(STAMP)
 	$(REPRO) $(BIN)/python tools/sync_notebooks.py --execute $(NB)
+
+# The lecture's autoencoder recipe against notebook 04's (not part of `make test`).
+bench: $(STAMP)
+	$(REPRO) $(BIN)/python tests/bench_autoencoders.py
 
 sync: $(STAMP)
 	$(BIN)/python tools/sync_notebooks.py

@@ -98,3 +98,35 @@ class Autoencoder(nn.Module):
         if x.dim() != 4 or tuple(x.shape[1:]) != (1, 28, 28):
             raise ValueError(f"expected images [N, 1, 28, 28], got {list(x.shape)}")
         return self.decoder(self.encoder(x))
+
+
+class LectureAutoencoder(nn.Module):
+    """The APS360 lecture's MNIST autoencoder, exactly (210,369 parameters; notebook 04).
+
+    28x28 -> 14x14 (16 ch) -> 7x7 (32 ch) -> 1x1 (64 ch), and back with transposed
+    convolutions 1 -> 7 -> 14 -> 28. The latent is [N, 64, 1, 1].
+    """
+
+    def __init__(self):
+        super().__init__()
+        self.encoder = nn.Sequential(
+            nn.Conv2d(1, 16, 3, stride=2, padding=1), nn.ReLU(),
+            nn.Conv2d(16, 32, 3, stride=2, padding=1), nn.ReLU(),
+            nn.Conv2d(32, 64, 7),
+        )
+        self.decoder = nn.Sequential(
+            nn.ConvTranspose2d(64, 32, 7), nn.ReLU(),
+            nn.ConvTranspose2d(32, 16, 3, stride=2, padding=1, output_padding=1), nn.ReLU(),
+            nn.ConvTranspose2d(16, 1, 3, stride=2, padding=1, output_padding=1), nn.Sigmoid(),
+        )
+
+    def encode(self, x: torch.Tensor) -> torch.Tensor:
+        return self.encoder(x)
+
+    def decode(self, z: torch.Tensor) -> torch.Tensor:
+        return self.decoder(z)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if x.dim() != 4 or tuple(x.shape[1:]) != (1, 28, 28):
+            raise ValueError(f"expected images [N, 1, 28, 28], got {list(x.shape)}")
+        return self.decoder(self.encoder(x))

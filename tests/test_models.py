@@ -70,3 +70,21 @@ def test_autoencoder_validates():
         Autoencoder(latent_dim=0)
     with pytest.raises(ValueError, match=r"expected images \[N, 1, 28, 28\]"):
         Autoencoder()(torch.rand(2, 1, 32, 32))
+
+
+def test_lecture_autoencoder_is_the_lecture_model():
+    from helpers.models import LectureAutoencoder
+
+    model = LectureAutoencoder()
+    assert sum(p.numel() for p in model.parameters()) == 210_369
+    x = torch.rand(2, 1, 28, 28)
+    sizes = []
+    h = x
+    for layer in list(model.encoder) + list(model.decoder):
+        h = layer(h)
+        if isinstance(layer, (torch.nn.Conv2d, torch.nn.ConvTranspose2d)):
+            sizes.append((h.shape[1], h.shape[-1]))
+    assert sizes == [(16, 14), (32, 7), (64, 1), (32, 7), (16, 14), (1, 28)]
+    assert torch.allclose(model(x), model.decode(model.encode(x)))
+    with pytest.raises(ValueError, match="expected images"):
+        model(torch.rand(1, 28, 28))

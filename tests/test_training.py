@@ -93,3 +93,20 @@ def test_fit_rejects_bad_data():
             valid=(torch.zeros(3, 2), torch.zeros(2).long()))
     with pytest.raises(TypeError, match="pair"):
         fit(model, [1, 2, 3], epochs=1, loss_fn=loss)
+
+
+def test_train_autoencoder_recipes_learn_and_validate():
+    from helpers.models import Autoencoder, LectureAutoencoder
+    from helpers.training import train_autoencoder
+
+    g = torch.Generator().manual_seed(0)
+    images = torch.rand(96, 1, 28, 28, generator=g) * (torch.rand(96, 1, 1, 1, generator=g) > 0.5)
+    lecture, history = train_autoencoder("lecture", images, valid=images[:16], epochs=3, progress=False)
+    assert isinstance(lecture, LectureAutoencoder) and not lecture.training
+    assert len(history["train_loss"]) == len(history["valid_loss"]) == 3
+    model, history = train_autoencoder("recommended", images, epochs=4, progress=False, latent_dim=8,
+                                       width=8)
+    assert isinstance(model, Autoencoder) and model.latent_dim == 8 and model.kind == "subpixel_icnr"
+    assert history["train_loss"][-1] < history["train_loss"][0]
+    with pytest.raises(ValueError, match="lecture, recommended"):
+        train_autoencoder("fast", images)

@@ -94,3 +94,64 @@ def test_overlap_explorer_reports_ratio_score_and_holes():
     assert "holes" in summary.value
     sliders["s"].value = 1
     assert "max/min = 1 " in summary.value
+
+
+def test_interpolation_widget_decodes_the_mixture():
+    from helpers.models import LectureAutoencoder
+    from helpers.widgets import interpolation_widget
+
+    torch.manual_seed(0)
+    model = LectureAutoencoder()
+    images, labels = torch.rand(4, 1, 28, 28), torch.tensor([7, 2, 1, 0])
+    box = interpolation_widget(model, images, labels)
+    t_slider, = find(box, widgets.FloatSlider)
+    index_sliders = find(box, widgets.IntSlider)
+    picture, = find(box, widgets.Image)
+    caption, = find(box, widgets.HTML)
+    assert "#0 (digit 7)" in caption.value and "#1 (digit 2)" in caption.value
+    seen = set()
+    for value in (0.0, 0.5, 1.0):
+        t_slider.value = value
+        seen.add(bytes(picture.value))
+        assert f"{1 - value:.2f}·z₁" in caption.value
+    assert len(seen) == 3  # every t decodes to a different picture
+    # the middle panel is the decoder's output for the mixed code
+    with torch.no_grad():
+        z = model.encode(images)
+        expected = model.decode((0.5 * z[0] + 0.5 * z[3]).unsqueeze(0))[0, 0]
+    t_slider.value = 0.5
+    index_sliders[1].value = 3
+    import io
+
+    from PIL import Image as PILImage
+    shown = torch.tensor(list(PILImage.open(io.BytesIO(bytes(picture.value))).getdata()),
+                         dtype=torch.float32).reshape(28 * 6, -1)[::6, ::6]
+    middle = shown[:, 30:58] / 255
+    assert torch.allclose(middle, expected, atol=1 / 255 + 1e-6)
+
+
+def test_interpolation_widget_works_with_encode_decode_models():
+    from helpers.models import Autoencoder
+    from helpers.widgets import interpolation_widget
+
+    box = interpolation_widget(Autoencoder(latent_dim=8, width=8), torch.rand(2, 1, 28, 28))
+    assert "#0" in find(box, widgets.HTML)[0].value
+
+
+@pytest.mark.parametrize("images, message", [
+    (torch.rand(1, 1, 28, 28), "at least 2"),
+    (torch.rand(3, 28, 28), r"\[N,1,H,W\]"),
+])
+def test_interpolation_widget_rejects_bad_images(images, message):
+    from helpers.models import LectureAutoencoder
+    from helpers.widgets import interpolation_widget
+
+    with pytest.raises(ValueError, match=message):
+        interpolation_widget(LectureAutoencoder(), images)
+
+
+def test_interpolation_widget_rejects_a_model_without_a_latent():
+    from helpers.widgets import interpolation_widget
+
+    with pytest.raises(TypeError, match="encode/decode"):
+        interpolation_widget(torch.nn.Identity(), torch.rand(2, 1, 28, 28))
