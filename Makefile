@@ -3,6 +3,7 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
+COLAB_WIDGETS := $(VENV)/colab-ipywidgets
 
 # Everything the tools write stays under data/ (git-ignored): Jupyter runtime files,
 # IPython and matplotlib caches.
@@ -28,6 +29,10 @@ $(STAMP): pyproject.toml | $(BIN)/python
 	mkdir -p $(JUPYTER_RUNTIME_DIR) $(IPYTHONDIR) $(MPLCONFIGDIR)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	# Colab's ipywidgets, beside (not in) the venv: tests/test_colab_versions.py runs
+	# every widget against it in a subprocess.
+	$(BIN)/python -m pip install --quiet --no-deps --upgrade --target $(COLAB_WIDGETS) \
+		ipywidgets==7.7.1 ipython_genutils==0.2.0
 	touch $(STAMP)
 
 # JupyterLab refuses to run as root unless told (containers, cloud machines).

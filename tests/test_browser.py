@@ -1,0 +1,205 @@
+"""The notebooks in a real JupyterLab, driven in headless Chromium as a student would.
+
+A JupyterLab from this environment serves a temporary copy of notebooks/ on a free
+loopback port with a random token. Playwright drives Debian's Chromium
+(/usr/bin/chromium): it opens a notebook, runs all cells, waits until every cell has
+run, checks that no cell shows an error, then moves a slider with the keyboard and
+checks that what the widget shows changes. Screenshots go to data/screenshots/.
+
+Without Chromium the test is skipped on a laptop (install Debian's `chromium` package);
+in CI (CI=true) a missing Chromium is a failure: .ci/run installs it.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+CHROMIUM = Path("/usr/bin/chromium")
+SHOTS = ROOT / "data" / "screenshots"
+CHROMIUM_ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic",
+                 "--no-first-run", "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--disable-dev-shm-usage"]
+
+if not CHROMIUM.exists():
+    if os.environ.get("CI") == "true":
+        pytest.fail("Chromium is missing: .ci/run must install Debian's `chromium` package",
+                    pytrace=False)
+    pytest.skip("browser test needs Debian's `chromium` package (/usr/bin/chromium)",
+                allow_module_level=True)
+
+playwright_api = pytest.importorskip("playwright.sync_api", reason="needs the playwright package")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def lab(tmp_path_factory):
+    """Start JupyterLab on a copy of notebooks/; yield (base_url, token)."""
+    served = tmp_path_factory.mktemp("lab") / "notebooks"
+    shutil.copytree(ROOT / "notebooks", served)
+    port, token = free_port(), secrets.token_hex(16)
+    env = {**os.environ, "UPCONV_MNIST_SOURCE": "subset", "CUDA_VISIBLE_DEVICES": ""}
+    cmd = [sys.executable, "-m", "jupyterlab", "--no-browser", f"--port={port}",
+           "--ip=127.0.0.1", f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={served}",
+           "--ServerApp.open_browser=False", "--LabApp.news_url=",
+           # a clean, private workspace and settings: nothing restored from earlier runs
+           f"--LabApp.workspaces_dir={served.parent / 'workspaces'}",
+           f"--LabApp.user_settings_dir={served.parent / 'settings'}"]
+    if os.geteuid() == 0:
+        cmd.append("--allow-root")
+    log = open(tmp_path_factory.mktemp("log") / "lab.log", "w")
+    server = subprocess.Popen(cmd, env=env, stdout=log, stderr=subprocess.STDOUT, cwd=served)
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            urllib.request.urlopen(f"{base}/api/status?token={token}", timeout=2)
+            break
+        except OSError:
+            if time.monotonic() > deadline or server.poll() is not None:
+                server.kill()
+                pytest.fail(f"JupyterLab did not start: see {log.name}")
+            time.sleep(0.5)
+    yield base, token
+    server.terminate()
+    try:
+        server.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        server.kill()
+    log.close()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    with playwright_api.sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS,
+                                     headless=True)
+        yield chromium
+        chromium.close()
+
+
+def open_and_run_all(browser, lab, name: str, timeout_s: float):
+    """Open a notebook, run all cells, wait until all have run; return the page."""
+    base, token = lab
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    # a workspace of its own per notebook, so no tab of an earlier test is restored
+    page.goto(f"{base}/lab/workspaces/{Path(name).stem}/tree/{name}?token={token}&reset",
+              timeout=60_000)
+    page.wait_for_selector(".jp-Notebook .jp-Cell", state="attached", timeout=60_000)
+    # the kernel must be ready before we run anything
+    page.wait_for_function(
+        "() => { const s = document.querySelector('.jp-Notebook-ExecutionIndicator');"
+        " return s && s.getAttribute('data-status') === 'idle'; }", timeout=60_000)
+    # clear the committed outputs first, so that every prompt shows "[ ]" until it runs
+    menu(page, "Edit", "Clear Outputs of All Cells")
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('.jp-CodeCell .jp-InputArea-prompt')]"
+        ".every(p => !/\\d/.test(p.textContent))", timeout=30_000)
+    menu(page, "Run", "Run All Cells")
+    start = time.monotonic()
+    # every code cell gets an execution count; none is left pending ("[*]") or unrun ("[ ]")
+    try:
+        page.wait_for_function(
+            """() => {
+                const prompts = [...document.querySelectorAll('.jp-CodeCell .jp-InputArea-prompt')];
+                return prompts.length > 0 && prompts.every(p => /\\[\\d+\\]/.test(p.textContent));
+            }""", timeout=timeout_s * 1000, polling=1000)
+    except playwright_api.TimeoutError:
+        page.screenshot(path=str(SHOTS / f"{Path(name).stem}-timeout.png"), full_page=False)
+        prompts = page.locator(".jp-CodeCell .jp-InputArea-prompt").all_text_contents()
+        pytest.fail(f"{name}: cells did not all run within {timeout_s:.0f} s; prompts {prompts}")
+    page.wait_for_function(
+        "() => document.querySelector('.jp-Notebook-ExecutionIndicator')"
+        ".getAttribute('data-status') === 'idle'", timeout=60_000)
+    elapsed = time.monotonic() - start
+    errors = page.locator(".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr']")
+    tracebacks = [t for t in errors.all_text_contents() if "Traceback" in t or "Error" in t]
+    page.screenshot(path=str(SHOTS / f"{Path(name).stem}-ran.png"), full_page=False)
+    assert not tracebacks, f"{name}: error output after Run All:\n{tracebacks[0][:2000]}"
+    return page, elapsed
+
+
+def menu(page, top: str, item: str) -> None:
+    """Click a JupyterLab menu bar entry, then an item of its menu."""
+    page.locator(".lm-MenuBar-itemLabel", has_text=top).first.click()
+    page.locator(".lm-Menu-itemLabel", has_text=item).first.click()
+
+
+def press_on_slider(page, widget, presses: int) -> None:
+    """Focus a widget slider's handle and press the right arrow key `presses` times."""
+    handle = widget.locator(".noUi-handle").first
+    handle.scroll_into_view_if_needed()
+    handle.focus()
+    for _ in range(presses):
+        handle.press("ArrowRight")
+        page.wait_for_timeout(150)
+
+
+def widget_view(page, css: str):
+    """The first rendered widget view that contains an element matching `css`."""
+    view = page.locator(".jp-OutputArea-output > .widget-vbox", has=page.locator(css)).first
+    view.wait_for(state="attached", timeout=30_000)
+    view.scroll_into_view_if_needed(timeout=30_000)  # JupyterLab hides cells out of view
+    view.wait_for(state="visible", timeout=30_000)
+    return view
+
+
+def test_autoencoder_notebook_runs_and_its_interpolation_slider_redraws(browser, lab):
+    page, seconds = open_and_run_all(browser, lab, "04_autoencoders.ipynb", timeout_s=600)
+    view = widget_view(page, ".widget-readout")  # the interpolation widget (sliders + image)
+    slider_t = view.locator(".widget-slider").nth(2)  # from #, to #, then t
+    image = view.locator("img").first
+    image.scroll_into_view_if_needed()
+    before_src = image.get_attribute("src")
+    before_shot = image.screenshot(path=str(SHOTS / "04-slider-before.png"))
+    press_on_slider(page, slider_t, 6)
+    page.wait_for_function("([el, src]) => el.getAttribute('src') !== src",
+                           arg=[image.element_handle(), before_src], timeout=10_000)
+    after_shot = image.screenshot(path=str(SHOTS / "04-slider-after.png"))
+    assert after_shot != before_shot, "moving t did not change the decoded picture"
+    print(f"04_autoencoders.ipynb: Run All took {seconds:.0f} s in the browser")
+    page.close()
+
+
+def test_start_here_digit_slider_changes_the_digit(browser, lab):
+    page, _ = open_and_run_all(browser, lab, "00_start_here.ipynb", timeout_s=180)
+    view = widget_view(page, "img")
+    caption = view.locator(".widget-html").first
+    before_text = caption.text_content()
+    before_shot = view.locator("img").first.screenshot()
+    press_on_slider(page, view.locator(".widget-slider").first, 3)
+    page.wait_for_function("([el, text]) => el.textContent !== text",
+                           arg=[caption.element_handle(), before_text], timeout=10_000)
+    assert "image 3" in caption.text_content()
+    assert view.locator("img").first.screenshot(path=str(SHOTS / "00-slider-after.png")) != before_shot
+    page.close()
+
+
+def test_transposed_convolution_explorer_updates_its_sizes(browser, lab):
+    page, _ = open_and_run_all(browser, lab, "02_transposed_convolution.ipynb", timeout_s=180)
+    view = widget_view(page, ".widget-html")
+    summary = view.locator(".widget-html").first
+    before = summary.text_content()
+    assert "5×5" in before  # the lecture's figure: 3x3 -> 5x5
+    press_on_slider(page, view.locator(".widget-slider").first, 1)  # i: 3 -> 4
+    page.wait_for_function("([el, text]) => el.textContent !== text",
+                           arg=[summary.element_handle(), before], timeout=15_000)
+    assert "7×7" in summary.text_content(), summary.text_content()
+    view.screenshot(path=str(SHOTS / "02-explorer-after.png"))
+    page.close()
