@@ -60,7 +60,22 @@ def bilinear_kernel(s: int) -> torch.Tensor:
 _upsample_layer = upsample  # Autoencoder's argument `upsample` names a kind and shadows it
 
 
-class Autoencoder(nn.Module):
+class _MNISTAutoencoder(nn.Module):
+    """What every autoencoder here shares: `encoder` and `decoder` modules for 28x28 digits."""
+
+    def encode(self, x: torch.Tensor) -> torch.Tensor:
+        return self.encoder(x)
+
+    def decode(self, z: torch.Tensor) -> torch.Tensor:
+        return self.decoder(z)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if x.dim() != 4 or tuple(x.shape[1:]) != (1, 28, 28):
+            raise ValueError(f"expected images [N, 1, 28, 28], got {list(x.shape)}")
+        return self.decoder(self.encoder(x))
+
+
+class Autoencoder(_MNISTAutoencoder):
     """A configurable MNIST autoencoder: strided-conv encoder, linear latent, chosen upsampling.
 
     28x28 -> 14x14 -> 7x7 (two stride-2 convolutions) -> `latent_dim` numbers (linear),
@@ -88,19 +103,8 @@ class Autoencoder(nn.Module):
             _upsample_layer(upsample, w1, 1), nn.Sigmoid(),
         )
 
-    def encode(self, x: torch.Tensor) -> torch.Tensor:
-        return self.encoder(x)
 
-    def decode(self, z: torch.Tensor) -> torch.Tensor:
-        return self.decoder(z)
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        if x.dim() != 4 or tuple(x.shape[1:]) != (1, 28, 28):
-            raise ValueError(f"expected images [N, 1, 28, 28], got {list(x.shape)}")
-        return self.decoder(self.encoder(x))
-
-
-class LectureAutoencoder(nn.Module):
+class LectureAutoencoder(_MNISTAutoencoder):
     """The APS360 lecture's MNIST autoencoder, exactly (210,369 parameters; notebook 04).
 
     28x28 -> 14x14 (16 ch) -> 7x7 (32 ch) -> 1x1 (64 ch), and back with transposed
@@ -119,14 +123,3 @@ class LectureAutoencoder(nn.Module):
             nn.ConvTranspose2d(32, 16, 3, stride=2, padding=1, output_padding=1), nn.ReLU(),
             nn.ConvTranspose2d(16, 1, 3, stride=2, padding=1, output_padding=1), nn.Sigmoid(),
         )
-
-    def encode(self, x: torch.Tensor) -> torch.Tensor:
-        return self.encoder(x)
-
-    def decode(self, z: torch.Tensor) -> torch.Tensor:
-        return self.decoder(z)
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        if x.dim() != 4 or tuple(x.shape[1:]) != (1, 28, 28):
-            raise ValueError(f"expected images [N, 1, 28, 28], got {list(x.shape)}")
-        return self.decoder(self.encoder(x))
