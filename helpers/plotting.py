@@ -40,7 +40,7 @@ def show_images(images: torch.Tensor, labels: Sequence | torch.Tensor | None = N
     if ax is None:
         size = scale * 0.022 * (w + pad)  # about 0.8 inch per 28-pixel digit
         _, ax = plt.subplots(figsize=(max(2.0, cols * size), max(1.0, rows * size * (h + pad) / (w + pad))))
-    ax.imshow(grid[0] if images.shape[1] == 1 else grid.permute(1, 2, 0),
+    ax.imshow((grid[0] if images.shape[1] == 1 else grid.permute(1, 2, 0)).numpy(),
               cmap=cmap, vmin=vmin, vmax=vmax)
     if labels is not None:
         for i, label in enumerate(labels):

@@ -53,7 +53,7 @@ def digit_browser(images: torch.Tensor, labels: torch.Tensor | None = None) -> w
         label = "" if labels is None else f": digit {int(labels[index])}"
         caption.value = f"<b>image {index}{label}</b>"
         fig, ax = plt.subplots(figsize=(2.2, 2.2), dpi=72)
-        ax.imshow(images[index, 0].detach().cpu(), cmap="gray", vmin=0, vmax=1)
+        ax.imshow(images[index, 0].detach().cpu().numpy(), cmap="gray", vmin=0, vmax=1)
         ax.set_title(f"#{index}{label}")
         ax.set_axis_off()
         picture.value = figure_png(fig)
@@ -138,7 +138,7 @@ def overlap_explorer(k: int = 3, s: int = 2) -> widgets.VBox:
         text, m = _describe_overlap(k_slider.value, s_slider.value)
         summary.value = text
         fig, ax = plt.subplots(figsize=(3.2, 3.2), dpi=72)
-        ax.imshow(m, cmap="magma", vmin=0)
+        ax.imshow(m.numpy(), cmap="magma", vmin=0)
         ax.set_title(f"copies per pixel, k={k_slider.value}, s={s_slider.value}", fontsize=9)
         ax.set_axis_off()
         picture.value = figure_png(fig)

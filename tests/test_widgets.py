@@ -1,8 +1,12 @@
 """helpers.widgets: widgets build, react to their sliders, and refuse bad input."""
 
+import io
+
 import ipywidgets as widgets
+import numpy as np
 import pytest
 import torch
+from PIL import Image as PILImage
 
 from helpers.widgets import digit_browser
 
@@ -121,11 +125,8 @@ def test_interpolation_widget_decodes_the_mixture():
         expected = model.decode((0.5 * z[0] + 0.5 * z[3]).unsqueeze(0))[0, 0]
     t_slider.value = 0.5
     index_sliders[1].value = 3
-    import io
-
-    from PIL import Image as PILImage
-    shown = torch.tensor(list(PILImage.open(io.BytesIO(bytes(picture.value))).getdata()),
-                         dtype=torch.float32).reshape(28 * 6, -1)[::6, ::6]
+    shown = torch.from_numpy(np.asarray(PILImage.open(io.BytesIO(bytes(picture.value))),
+                                        dtype=np.float32))[::6, ::6]
     middle = shown[:, 30:58] / 255
     assert torch.allclose(middle, expected, atol=1 / 255 + 1e-6)
 
