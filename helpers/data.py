@@ -27,7 +27,10 @@ import torch
 
 SOURCES = ("auto", "torchvision", "subset")
 ENV_VAR = "UPCONV_MNIST_SOURCE"
-DEFAULT_ROOT = Path(__file__).resolve().parent.parent / "data"
+_CHECKOUT = Path(__file__).resolve().parent.parent
+# data/ of the repository when run from a checkout (make lab, make test); when the package
+# is installed elsewhere (Colab installs it with pip), data/ in the working directory.
+DEFAULT_ROOT = _CHECKOUT / "data" if (_CHECKOUT / "pyproject.toml").is_file() else Path("data")
 SUBSET_TRAIN_PER_DIGIT = 410  # of the 500 digits of each class; the other 90 are held out
 
 # IDX files as torchvision stores them, with their expected header (magic, dims).
