@@ -151,6 +151,13 @@ def press_on_slider(page, widget, presses: int) -> None:
         page.wait_for_timeout(150)
 
 
+def wait_for_text_change(page, locator, before: str) -> str:
+    """Wait until an element's text differs from `before` (a widget redrew); return it."""
+    page.wait_for_function("([el, text]) => el.textContent !== text",
+                           arg=[locator.element_handle(), before], timeout=15_000)
+    return locator.text_content()
+
+
 def widget_view(page, css: str):
     """The first rendered widget view that contains an element matching `css`."""
     view = page.locator(".jp-OutputArea-output > .widget-vbox", has=page.locator(css)).first
@@ -184,9 +191,7 @@ def test_start_here_digit_slider_changes_the_digit(browser, lab):
     before_text = caption.text_content()
     before_shot = view.locator("img").first.screenshot()
     press_on_slider(page, view.locator(".widget-slider").first, 3)
-    page.wait_for_function("([el, text]) => el.textContent !== text",
-                           arg=[caption.element_handle(), before_text], timeout=10_000)
-    assert "image 3" in caption.text_content()
+    assert "image 3" in wait_for_text_change(page, caption, before_text)
     assert view.locator("img").first.screenshot(path=str(SHOTS / "00-slider-after.png")) != before_shot
     page.close()
 
@@ -198,8 +203,7 @@ def test_transposed_convolution_explorer_updates_its_sizes(browser, lab):
     before = summary.text_content()
     assert "5×5" in before  # the lecture's figure: 3x3 -> 5x5
     press_on_slider(page, view.locator(".widget-slider").first, 1)  # i: 3 -> 4
-    page.wait_for_function("([el, text]) => el.textContent !== text",
-                           arg=[summary.element_handle(), before], timeout=15_000)
-    assert "7×7" in summary.text_content(), summary.text_content()
+    after = wait_for_text_change(page, summary, before)
+    assert "7×7" in after, after
     view.screenshot(path=str(SHOTS / "02-explorer-after.png"))
     page.close()
