@@ -11,12 +11,7 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
-
-def _check_int(name: str, value, minimum: int) -> None:
-    if not isinstance(value, int) or isinstance(value, bool):
-        raise ValueError(f"{name} must be an integer >= {minimum}, got {value!r}")
-    if value < minimum:
-        raise ValueError(f"{name} must be an integer >= {minimum}, got {name}={value}")
+from helpers._checks import check_int as _check_int
 
 
 def _check_sizes(i, k, s, p, d) -> None:

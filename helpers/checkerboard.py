@@ -13,10 +13,7 @@ from collections.abc import Callable
 import torch
 import torch.nn.functional as F
 
-
-def _check_int(name: str, value, minimum: int) -> None:
-    if not isinstance(value, int) or isinstance(value, bool) or value < minimum:
-        raise ValueError(f"{name} must be an integer >= {minimum}, got {name}={value!r}")
+from helpers._checks import check_int as _check_int
 
 
 def overlap_map(k: int, s: int, n: int, dims: int = 2) -> torch.Tensor:

@@ -25,6 +25,8 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from helpers._checks import check_int
+
 SOURCES = ("auto", "torchvision", "subset")
 ENV_VAR = "UPCONV_MNIST_SOURCE"
 _CHECKOUT = Path(__file__).resolve().parent.parent
@@ -179,8 +181,7 @@ def digit_canvases(n: int, size: int = 64, max_digits: int = 3, *, train: bool =
     """
     for name, value, low in (("n", n, 1), ("size", size, 28), ("max_digits", max_digits, 1),
                              ("seed", seed, 0)):
-        if not isinstance(value, int) or isinstance(value, bool) or value < low:
-            raise ValueError(f"{name} must be an integer >= {low}, got {name}={value!r}")
+        check_int(name, value, low)
     if not 0.0 < threshold < 1.0:
         raise ValueError(f"threshold must lie strictly between 0 and 1, got {threshold!r}")
     digits, labels = load_mnist(train=train, source=source)

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import torch
 
+from helpers._checks import check_int
+
 
 def confusion_matrix(pred: torch.Tensor, target: torch.Tensor, num_classes: int) -> torch.Tensor:
     """Return the [num_classes, num_classes] matrix counting (true class, predicted class) pairs."""
-    if not isinstance(num_classes, int) or isinstance(num_classes, bool) or num_classes < 2:
-        raise ValueError(f"num_classes must be an integer >= 2, got {num_classes!r}")
+    check_int("num_classes", num_classes, 2)
     if not isinstance(pred, torch.Tensor) or not isinstance(target, torch.Tensor):
         raise TypeError("pred and target must be tensors of class indices")
     if pred.shape != target.shape:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+from helpers._checks import check_int
 from helpers.checkerboard import icnr_
 
 UPSAMPLE_KINDS = ("deconv3", "deconv4", "nearest", "bilinear", "subpixel", "subpixel_icnr")
@@ -23,11 +24,9 @@ def upsample(kind: str, in_ch: int, out_ch: int, scale: int = 2) -> nn.Module:
     """
     if kind not in UPSAMPLE_KINDS:
         raise ValueError(f"unknown upsampling kind {kind!r}; use one of {', '.join(UPSAMPLE_KINDS)}")
-    for name, value in (("in_ch", in_ch), ("out_ch", out_ch)):
-        if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-            raise ValueError(f"{name} must be an integer >= 1, got {name}={value!r}")
-    if not isinstance(scale, int) or isinstance(scale, bool) or scale < 2:
-        raise ValueError(f"scale must be an integer >= 2, got scale={scale!r}")
+    check_int("in_ch", in_ch, 1)
+    check_int("out_ch", out_ch, 1)
+    check_int("scale", scale, 2)
     if kind.startswith("deconv"):
         if scale != 2:
             raise ValueError(f"{kind} is a stride-2 layer: scale must be 2, got scale={scale}")
@@ -50,8 +49,7 @@ def bilinear_kernel(s: int) -> torch.Tensor:
     With padding s//2 (s even) it equals F.interpolate(mode="bilinear") away from the
     borders; FCN (Long et al. 2015) initialises its upsampling layers with it (notebook 01).
     """
-    if not isinstance(s, int) or isinstance(s, bool) or s < 1:
-        raise ValueError(f"s must be an integer >= 1, got s={s!r}")
+    check_int("s", s, 1)
     taps = torch.arange(2 * s, dtype=torch.float32)
     f = 1 - (taps - (2 * s - 1) / 2).abs() / s  # the tent function, sampled between pixels
     return f[:, None] * f[None, :]
@@ -87,9 +85,8 @@ class Autoencoder(_MNISTAutoencoder):
 
     def __init__(self, latent_dim: int = 64, upsample: str = "deconv4", width: int = 32):
         super().__init__()
-        for name, value in (("latent_dim", latent_dim), ("width", width)):
-            if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-                raise ValueError(f"{name} must be an integer >= 1, got {name}={value!r}")
+        check_int("latent_dim", latent_dim, 1)
+        check_int("width", width, 1)
         w1, w2 = width // 2 or 1, width
         self.latent_dim, self.kind = latent_dim, upsample
         self.encoder = nn.Sequential(

@@ -12,6 +12,8 @@ import matplotlib.pyplot as plt
 import torch
 from torchvision.utils import make_grid
 
+from helpers._checks import check_int
+
 
 def _check_images(images: torch.Tensor, name: str = "images") -> torch.Tensor:
     if not isinstance(images, torch.Tensor):
@@ -29,8 +31,7 @@ def show_images(images: torch.Tensor, labels: Sequence | torch.Tensor | None = N
                 cmap: str = "gray", vmin: float = 0.0, vmax: float = 1.0):
     """Draw images in a grid (make_grid), with an optional label above each; return the Axes."""
     images = _check_images(images)
-    if not isinstance(nrow, int) or nrow < 1:
-        raise ValueError(f"nrow must be an integer >= 1, got {nrow!r}")
+    check_int("nrow", nrow, 1)
     if labels is not None and len(labels) != len(images):
         raise ValueError(f"labels has {len(labels)} entries for {len(images)} images")
     n, _, h, w = images.shape

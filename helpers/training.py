@@ -17,13 +17,14 @@ import numpy as np
 import torch
 from torch import nn
 
+from helpers._checks import check_int
+
 Data = torch.Tensor | tuple[torch.Tensor, torch.Tensor]
 
 
 def set_seed(seed: int = 0) -> None:
     """Seed Python, NumPy and PyTorch (CPU and CUDA) so a run can be repeated."""
-    if not isinstance(seed, int) or isinstance(seed, bool) or seed < 0:
-        raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
+    check_int("seed", seed, 0)
     random.seed(seed)
     np.random.seed(seed % 2**32)
     torch.manual_seed(seed)
@@ -54,17 +55,12 @@ def _split(data: Data, name: str) -> tuple[torch.Tensor, torch.Tensor]:
     return inputs, targets
 
 
-def _check_positive_int(value: object, name: str) -> None:
-    if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-        raise ValueError(f"{name} must be an integer >= 1, got {value!r}")
-
-
 @torch.no_grad()
 def evaluate(model: nn.Module, data: Data, loss_fn: Callable, *, batch_size: int = 512,
              device: torch.device | str | None = None) -> float:
     """Return the mean of `loss_fn` over `data`, weighted by batch size, in eval mode."""
     inputs, targets = _split(data, "data")
-    _check_positive_int(batch_size, "batch_size")
+    check_int("batch_size", batch_size, 1)
     device = torch.device(device) if device is not None else next(model.parameters()).device
     was_training = model.training
     model.eval()
@@ -90,8 +86,8 @@ def fit(model: nn.Module, train: Data, *, epochs: int, loss_fn: Callable,
     inputs, targets = _split(train, "train")
     if valid is not None:
         _split(valid, "valid")
-    _check_positive_int(epochs, "epochs")
-    _check_positive_int(batch_size, "batch_size")
+    check_int("epochs", epochs, 1)
+    check_int("batch_size", batch_size, 1)
     device = torch.device(device) if device is not None else next(model.parameters()).device
     model.to(device)
     if optimizer is None:
@@ -148,6 +144,21 @@ AUTOENCODER_RECIPES = {
 }
 
 
+def autoencoder_recipe(recipe: str, **model_kwargs) -> tuple[nn.Module, Callable, dict]:
+    """Return (a freshly initialised model, the loss, the settings) of a named recipe."""
+    from helpers import models
+
+    if recipe not in AUTOENCODER_RECIPES:
+        raise ValueError(f"unknown recipe {recipe!r}; use one of {', '.join(AUTOENCODER_RECIPES)}")
+    spec = AUTOENCODER_RECIPES[recipe]
+    if spec["model"] == "LectureAutoencoder":
+        model = models.LectureAutoencoder(**model_kwargs)
+    else:
+        model = models.Autoencoder(**{"latent_dim": 64, "upsample": "subpixel_icnr", **model_kwargs})
+    loss_fn = nn.MSELoss() if spec["loss"] == "mse" else nn.BCELoss()
+    return model, loss_fn, spec
+
+
 def train_autoencoder(recipe: str, train: Data, *, valid: Data | None = None,
                       epochs: int | None = None, seed: int = 0, progress: bool = True,
                       **model_kwargs) -> tuple[nn.Module, dict[str, list[float]]]:
@@ -158,24 +169,15 @@ def train_autoencoder(recipe: str, train: Data, *, valid: Data | None = None,
     The held-out loss in the history is the recipe's own loss; compare recipes with
     `evaluate(model, images, nn.MSELoss())`.
     """
-    from helpers import models
-
-    if recipe not in AUTOENCODER_RECIPES:
-        raise ValueError(f"unknown recipe {recipe!r}; use one of {', '.join(AUTOENCODER_RECIPES)}")
-    spec = AUTOENCODER_RECIPES[recipe]
-    epochs = spec["epochs"] if epochs is None else epochs
     set_seed(seed)
-    if spec["model"] == "LectureAutoencoder":
-        model = models.LectureAutoencoder(**model_kwargs)
-    else:
-        model = models.Autoencoder(**{"latent_dim": 64, "upsample": "subpixel_icnr", **model_kwargs})
+    model, loss_fn, spec = autoencoder_recipe(recipe, **model_kwargs)
+    epochs = spec["epochs"] if epochs is None else epochs
     optimizer = torch.optim.Adam(model.parameters(), lr=spec["lr"], weight_decay=spec["weight_decay"])
     scheduler = None
     if spec["one_cycle"]:
-        _check_positive_int(epochs, "epochs")
+        check_int("epochs", epochs, 1)
         steps = epochs * -(-len(_split(train, "train")[0]) // spec["batch_size"])
         scheduler = torch.optim.lr_scheduler.OneCycleLR(optimizer, max_lr=spec["lr"], total_steps=steps)
-    loss_fn = nn.MSELoss() if spec["loss"] == "mse" else nn.BCELoss()
     history = fit(model, train, epochs=epochs, loss_fn=loss_fn, optimizer=optimizer,
                   scheduler=scheduler, batch_size=spec["batch_size"], valid=valid,
                   progress=progress, seed=seed)

@@ -22,8 +22,7 @@ from torch import nn
 from torch.utils.flop_counter import FlopCounterMode
 
 from helpers.data import load_mnist
-from helpers.models import Autoencoder, LectureAutoencoder
-from helpers.training import AUTOENCODER_RECIPES, evaluate, set_seed, train_autoencoder
+from helpers.training import autoencoder_recipe, evaluate, train_autoencoder
 
 
 def sgemm_peak_gflops(n: int = 1024, seconds: float = 2.0) -> float:
@@ -59,12 +58,9 @@ def main(argv=None) -> None:
     print(f"# threads={args.threads} train={len(train)} held_out={len(test)} "
           f"sgemm_peak_gflops={peak:.1f} torch={torch.__version__}")
     results = {}
-    for name, build in (("lecture", LectureAutoencoder),
-                        ("recommended", lambda: Autoencoder(64, "subpixel_icnr"))):
-        spec = AUTOENCODER_RECIPES[name]
-        set_seed(0)
-        loss_fn = nn.MSELoss() if spec["loss"] == "mse" else nn.BCELoss()
-        per_image = flops_per_image(build(), loss_fn, train[: spec["batch_size"]])
+    for name in ("lecture", "recommended"):
+        model, loss_fn, spec = autoencoder_recipe(name)
+        per_image = flops_per_image(model, loss_fn, train[: spec["batch_size"]])
         start = time.perf_counter()
         model, _ = train_autoencoder(name, train, progress=False)
         seconds = time.perf_counter() - start
