@@ -1,66 +1,128 @@
 """Interactive widgets of the series.
 
 Only API present in both ipywidgets 7.7 (Google Colab) and 8.x (JupyterLab 4) is used:
-`IntSlider`, `FloatSlider`, `Dropdown`, `HTML`, `Image`, `HBox`/`VBox` and `observe`.
-Pictures are drawn by matplotlib into PNG bytes shown by an `Image` widget, rather than
-captured by an `Output` widget: the update is one message, it never stacks plots in
-Colab, and the first picture is not routed by the front end (which nbval does not do).
-Each widget is paired in its notebook with a static figure of the same idea.
+`IntSlider`, `FloatSlider`, `HTML`, `HBox`/`VBox` and `observe`.
+
+Pictures travel as JSON, never as binary widget buffers: each picture is a PNG encoded
+as a ``data:image/png;base64,...`` URI inside an ``<img>`` tag of an `HTML` widget.
+Colab's front end has a history of dropping binary buffers (`ipywidgets.Image` hung or
+disconnected runtimes: googlecolab/colabtools #587, #60), so the series never sends any.
+Digits are enlarged with nearest-neighbour sampling (crisp pixels) and drawn with PIL,
+which takes about a millisecond, so the pictures follow a dragged slider.
+
+A widget's plain-text form, which a viewer without a kernel shows (GitHub, nbviewer), is
+a sentence that says what runs there; each notebook pairs every widget with a static
+figure of the same idea. Widgets that call a model follow the model's device.
 """
 
 from __future__ import annotations
 
+import base64
 import io
+from collections.abc import Callable
 
 import ipywidgets as widgets
 import matplotlib.pyplot as plt
 import torch
 
-
-def _check_image_stack(images: torch.Tensor, name: str = "images", minimum: int = 1) -> None:
-    if not isinstance(images, torch.Tensor):
-        raise TypeError(f"{name} must be a torch.Tensor, got {type(images).__name__}")
-    if images.dim() != 4 or images.shape[1] != 1:
-        raise ValueError(f"{name} must have shape [N,1,H,W], got {list(images.shape)}")
-    if len(images) < minimum:
-        raise ValueError(f"{name} holds {len(images)} image(s); at least {minimum} are needed")
+from helpers._checks import check_images, check_int, check_module, check_tensor, describe, model_device
 
 
-def _check_labels(labels, n: int) -> None:
-    if labels is not None and len(labels) != n:
-        raise ValueError(f"labels has {len(labels)} entries for {n} images; give one per image")
+class _Panel(widgets.VBox):
+    """A VBox whose plain-text form (shown where widgets cannot run) is a sentence."""
+
+    def __init__(self, children, text: str):
+        super().__init__(children)
+        self._text = text
+
+    def __repr__(self) -> str:
+        return self._text
+
+
+def _panel(children, what: str) -> _Panel:
+    return _Panel(children, f"[Interactive widget: {what}. Run the notebook to use its sliders.]")
 
 
 def figure_png(fig) -> bytes:
-    """Return a matplotlib figure as PNG bytes and close it (it is shown by an Image widget)."""
+    """Return a matplotlib figure as PNG bytes and close it."""
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", bbox_inches="tight", dpi=fig.dpi)
     plt.close(fig)
     return buffer.getvalue()
 
 
+def png_html(png: bytes, alt: str = "", pixelated: bool = False) -> str:
+    """Return an <img> tag that holds PNG bytes inline (a data URI): JSON-only widget state."""
+    if not isinstance(png, (bytes, bytearray)) or not bytes(png[:8]) == b"\x89PNG\r\n\x1a\n":
+        raise TypeError(f"png must be the bytes of a PNG file, got {describe(png)}")
+    if not isinstance(alt, str):
+        raise TypeError(f"alt must be a string, got {describe(alt)}")
+    style = " style='image-rendering: pixelated'" if pixelated else ""
+    text = alt.replace("&", "&amp;").replace("'", "&#39;").replace("<", "&lt;")
+    return (f"<img src='data:image/png;base64,{base64.b64encode(bytes(png)).decode('ascii')}' "
+            f"alt='{text}'{style}>")
+
+
+def image_png(image: torch.Tensor, zoom: int = 6) -> bytes:
+    """Return a grayscale image [H, W] or [1, H, W] in [0, 1] as PNG bytes, enlarged `zoom` times.
+
+    Values outside [0, 1] are clipped (decoders' outputs can overshoot slightly).
+    """
+    from PIL import Image as PILImage
+
+    check_tensor("image", image, dims=(2, 3), floating=True)
+    if image.dim() == 3:
+        if image.shape[0] != 1:
+            raise ValueError(f"image must be one grayscale image [H, W] or [1, H, W], got "
+                             f"{describe(image)}")
+        image = image[0]
+    zoom = check_int("zoom", zoom, 1, 32)
+    pixels = (image.detach().cpu().clamp(0, 1) * 255).round().to(torch.uint8).numpy()
+    picture = PILImage.fromarray(pixels, mode="L")
+    picture = picture.resize((pixels.shape[1] * zoom, pixels.shape[0] * zoom), PILImage.NEAREST)
+    buffer = io.BytesIO()
+    picture.save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def _check_labels(labels, n: int) -> list[int] | None:
+    """Return the labels as a list of ints, or say what is wrong with them."""
+    if labels is None:
+        return None
+    if isinstance(labels, torch.Tensor):
+        if labels.dim() == 2 and labels.shape[0] == n:
+            raise ValueError(f"labels has shape {list(labels.shape)}: it looks one-hot; pass class "
+                             f"indices [N] instead (labels.argmax(1))")
+        check_tensor("labels", labels, dims=1, nonempty=False)
+        if labels.is_floating_point():
+            raise TypeError(f"labels must hold integer class indices, got {describe(labels)}")
+        labels = labels.tolist()
+    elif not isinstance(labels, (list, tuple)):
+        raise TypeError(f"labels must be a 1-D tensor or a list of integers, got {describe(labels)}")
+    if len(labels) != n:
+        raise ValueError(f"labels has {len(labels)} entries for {n} images; give one per image")
+    return [check_int(f"labels[{i}]", label) for i, label in enumerate(labels)]
+
+
 def digit_browser(images: torch.Tensor, labels: torch.Tensor | None = None) -> widgets.VBox:
     """Return a slider that picks an image by index and draws it with its label (notebook 00)."""
-    _check_image_stack(images)
-    _check_labels(labels, len(images))
+    images = check_images("images", images)
+    labels = _check_labels(labels, len(images))
+    images = images.detach().cpu()
     slider = widgets.IntSlider(value=0, min=0, max=len(images) - 1, description="index",
                                continuous_update=True)
     caption = widgets.HTML()
-    picture = widgets.Image(format="png")
+    picture = widgets.HTML()
 
     def draw(change=None) -> None:
         index = slider.value
-        label = "" if labels is None else f": digit {int(labels[index])}"
+        label = "" if labels is None else f": digit {labels[index]}"
         caption.value = f"<b>image {index}{label}</b>"
-        fig, ax = plt.subplots(figsize=(2.2, 2.2), dpi=72)
-        ax.imshow(images[index, 0].detach().cpu().numpy(), cmap="gray", vmin=0, vmax=1)
-        ax.set_title(f"#{index}{label}")
-        ax.set_axis_off()
-        picture.value = figure_png(fig)
+        picture.value = png_html(image_png(images[index, 0]), f"image {index}{label}", pixelated=True)
 
     slider.observe(draw, names="value")
     draw()
-    return widgets.VBox([widgets.HBox([slider, caption]), picture])
+    return _panel([widgets.HBox([slider, caption]), picture], "a slider that browses the digits")
 
 
 def _describe_transposed(i, k, s, p, op, d) -> str:
@@ -87,7 +149,7 @@ def transposed_conv_explorer(i: int = 3, k: int = 3, s: int = 2, p: int = 1, op:
                                        continuous_update=False)
                for name, (v, lo, hi) in ranges.items()}
     summary = widgets.HTML()
-    picture = widgets.Image(format="png")
+    picture = widgets.HTML()
 
     def draw(change=None) -> None:
         values = {name: slider.value for name, slider in sliders.items()}
@@ -95,17 +157,18 @@ def transposed_conv_explorer(i: int = 3, k: int = 3, s: int = 2, p: int = 1, op:
             summary.value = _describe_transposed(**values)
         except ValueError as err:  # an invalid combination: say why instead of drawing
             summary.value = f"<span style='color:#c44e52'>invalid: {err}</span>"
-            picture.value = b""
+            picture.value = ""
             return
         fig = draw_transposed_conv(**values)
         fig.set_dpi(72)
-        picture.value = figure_png(fig)
+        picture.value = png_html(figure_png(fig), "the transposed convolution as a direct convolution")
 
     for slider in sliders.values():
         slider.observe(draw, names="value")
     draw()
     controls = widgets.VBox(list(sliders.values()))
-    return widgets.VBox([widgets.HBox([controls, picture]), summary])
+    return _panel([widgets.HBox([controls, picture]), summary],
+                  "sliders for i, k, s, p, op and d that redraw a transposed convolution")
 
 
 def _describe_overlap(k: int, s: int) -> tuple[str, torch.Tensor]:
@@ -128,29 +191,33 @@ def _describe_overlap(k: int, s: int) -> tuple[str, torch.Tensor]:
 
 def overlap_explorer(k: int = 3, s: int = 2) -> widgets.VBox:
     """Return sliders for kernel size k and stride s over a transposed conv's overlap map."""
+    k, s = check_int("k", k, 1, 8), check_int("s", s, 1, 4)
     _describe_overlap(k, s)  # validates the starting point
-    k_slider = widgets.IntSlider(value=k, min=1, max=max(8, k), description="k")
-    s_slider = widgets.IntSlider(value=s, min=1, max=max(4, s), description="s")
+    k_slider = widgets.IntSlider(value=k, min=1, max=8, description="k")
+    s_slider = widgets.IntSlider(value=s, min=1, max=4, description="s")
     summary = widgets.HTML()
-    picture = widgets.Image(format="png")
+    picture = widgets.HTML()
 
     def draw(change=None) -> None:
         text, m = _describe_overlap(k_slider.value, s_slider.value)
         summary.value = text
-        fig, ax = plt.subplots(figsize=(3.2, 3.2), dpi=72)
-        ax.imshow(m.numpy(), cmap="magma", vmin=0)
-        ax.set_title(f"copies per pixel, k={k_slider.value}, s={s_slider.value}", fontsize=9)
+        fig, ax = plt.subplots(figsize=(3.4, 3.2), dpi=72)
+        shown = ax.imshow(m.numpy(), cmap="magma", vmin=0)
+        fig.colorbar(shown, ax=ax, shrink=0.8, label="kernel copies")
+        ax.set_title(f"copies per output pixel, k={k_slider.value}, s={s_slider.value}", fontsize=9)
         ax.set_axis_off()
-        picture.value = figure_png(fig)
+        picture.value = png_html(figure_png(fig), "overlap map of the transposed convolution")
 
     k_slider.observe(draw, names="value")
     s_slider.observe(draw, names="value")
     draw()
-    return widgets.VBox([widgets.HBox([widgets.VBox([k_slider, s_slider]), picture]), summary])
+    return _panel([widgets.HBox([widgets.VBox([k_slider, s_slider]), picture]), summary],
+                  "sliders for the kernel size k and stride s of an overlap map")
 
 
-def _codec(model):
+def _codec(model) -> tuple[Callable, Callable]:
     """Return the (encode, decode) functions of an autoencoder, or say what is missing."""
+    check_module("model", model)
     if hasattr(model, "encode") and hasattr(model, "decode"):
         return model.encode, model.decode
     if hasattr(model, "encoder") and hasattr(model, "decoder"):
@@ -159,53 +226,46 @@ def _codec(model):
                     f"got {type(model).__name__}")
 
 
-def image_png(image: torch.Tensor, zoom: int = 6) -> bytes:
-    """Return a [H, W] image in [0, 1] as grayscale PNG bytes, enlarged `zoom` times."""
-    from PIL import Image as PILImage
-
-    pixels = (image.detach().cpu().clamp(0, 1) * 255).round().to(torch.uint8).numpy()
-    picture = PILImage.fromarray(pixels, mode="L")
-    picture = picture.resize((pixels.shape[1] * zoom, pixels.shape[0] * zoom), PILImage.NEAREST)
-    buffer = io.BytesIO()
-    picture.save(buffer, format="PNG")
-    return buffer.getvalue()
-
-
 def interpolation_widget(model, images: torch.Tensor, labels: torch.Tensor | None = None):
     """Return sliders that decode (1-t)·z1 + t·z2 between two chosen images (notebook 04).
 
     Two index sliders pick the images; the t slider moves between their latent codes. The
     picture shows the first image, the decoded mixture and the second image; decoding one
     code and drawing 28x28 pixels takes about a millisecond, so updates are continuous.
+    The model runs on its own device; the images may stay on the CPU.
     """
-    _check_image_stack(images, minimum=2)
-    _check_labels(labels, len(images))
     encode, decode = _codec(model)
+    images = check_images("images", images, minimum=2)
+    labels = _check_labels(labels, len(images))
+    device = model_device(model)
     model.eval()
     with torch.no_grad():
-        codes = encode(images)
+        codes = torch.cat([encode(batch.to(device)) for batch in images.split(512)])
+    shown = images.detach().cpu()
     last = len(images) - 1
     first = widgets.IntSlider(value=0, min=0, max=last, description="from #")
     second = widgets.IntSlider(value=1, min=0, max=last, description="to #")
     t = widgets.FloatSlider(value=0.5, min=0.0, max=1.0, step=0.05, description="t",
                             readout_format=".2f")
     caption = widgets.HTML()
-    picture = widgets.Image(format="png")
+    picture = widgets.HTML()
 
     def name(i: int) -> str:
-        return f"#{i}" if labels is None else f"#{i} (digit {int(labels[i])})"
+        return f"#{i}" if labels is None else f"#{i} (digit {labels[i]})"
 
     def draw(change=None) -> None:
         a, b, w = first.value, second.value, t.value
         with torch.no_grad():
-            mixed = decode(((1 - w) * codes[a] + w * codes[b]).unsqueeze(0))[0, 0]
-        gap = torch.ones(images.shape[-2], 2)
-        strip = torch.cat([images[a, 0].cpu(), gap, mixed.cpu(), gap, images[b, 0].cpu()], dim=1)
-        picture.value = image_png(strip)
+            mixed = decode(((1 - w) * codes[a] + w * codes[b]).unsqueeze(0))[0, 0].cpu()
+        gap = torch.ones(shown.shape[-2], 2)
+        strip = torch.cat([shown[a, 0], gap, mixed, gap, shown[b, 0]], dim=1)
+        picture.value = png_html(image_png(strip), f"{name(a)}, the decoded mixture, {name(b)}",
+                                 pixelated=True)
         caption.value = (f"left: {name(a)} · middle: decode({1 - w:.2f}·z₁ + {w:.2f}·z₂) · "
                          f"right: {name(b)}")
 
     for control in (first, second, t):
         control.observe(draw, names="value")
     draw()
-    return widgets.VBox([widgets.HBox([first, second]), t, picture, caption])
+    return _panel([widgets.HBox([first, second]), t, picture, caption],
+                  "sliders that interpolate between two digits' latent codes")

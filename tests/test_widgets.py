@@ -1,6 +1,8 @@
-"""helpers.widgets: widgets build, react to their sliders, and refuse bad input."""
+"""helpers.widgets: widgets build, react to their sliders, carry no binary state, refuse bad input."""
 
+import base64
 import io
+import re
 
 import ipywidgets as widgets
 import numpy as np
@@ -8,7 +10,7 @@ import pytest
 import torch
 from PIL import Image as PILImage
 
-from helpers.widgets import digit_browser
+from helpers.widgets import digit_browser, image_png, png_html
 
 
 def find(widget, kind):
@@ -19,40 +21,131 @@ def find(widget, kind):
     return found
 
 
+def binary_values(widget) -> list[str]:
+    """Paths of every bytes/bytearray/memoryview in the state of `widget` and its children."""
+    found = []
+
+    def walk(value, path):
+        if isinstance(value, (bytes, bytearray, memoryview)):
+            found.append(path)
+        elif isinstance(value, dict):
+            for key, item in value.items():
+                walk(item, f"{path}.{key}")
+        elif isinstance(value, (list, tuple)):
+            for i, item in enumerate(value):
+                walk(item, f"{path}[{i}]")
+
+    def visit(w, path):
+        walk(w.get_state(), f"{path}<{type(w).__name__}>")
+        for i, child in enumerate(getattr(w, "children", ())):
+            visit(child, f"{path}/{i}")
+
+    visit(widget, "")
+    return found
+
+
+def shown_image(html: str) -> np.ndarray:
+    """Decode the PNG inside an HTML widget's <img src='data:image/png;base64,...'>."""
+    match = re.search(r"src='data:image/png;base64,([A-Za-z0-9+/=]+)'", html)
+    assert match, f"no inline PNG in {html[:120]!r}"
+    return np.asarray(PILImage.open(io.BytesIO(base64.b64decode(match.group(1)))))
+
+
+def every_widget():
+    """One instance of every widget of the series, with the slider to move in each."""
+    from helpers.models import Autoencoder, LectureAutoencoder
+    from helpers.widgets import interpolation_widget, overlap_explorer, transposed_conv_explorer
+
+    torch.manual_seed(0)
+    images, labels = torch.rand(5, 1, 28, 28), torch.tensor([3, 1, 4, 1, 5])
+    images[1] = 0.0  # so that even an untrained autoencoder decodes #0 and #1 differently
+    yield digit_browser(images, labels), widgets.IntSlider
+    yield transposed_conv_explorer(), widgets.IntSlider
+    yield overlap_explorer(), widgets.IntSlider
+    for model in (LectureAutoencoder(), Autoencoder(latent_dim=8, width=8)):
+        yield interpolation_widget(model, images, labels), widgets.FloatSlider
+
+
+def test_no_widget_state_holds_binary_data_before_or_after_a_slider_moves():
+    for box, slider_kind in every_widget():
+        assert binary_values(box) == [], type(box)
+        pictures_before = [h.value for h in find(box, widgets.HTML) if "<img" in h.value]
+        assert pictures_before, "every widget shows a picture"
+        slider = find(box, slider_kind)[0]
+        slider.value = slider.max if slider.value != slider.max else slider.min
+        assert binary_values(box) == []
+        assert [h.value for h in find(box, widgets.HTML) if "<img" in h.value] != pictures_before
+        assert not find(box, widgets.Image)
+
+
+def test_widgets_describe_themselves_where_they_cannot_run():
+    for box, _ in every_widget():
+        text = repr(box)
+        assert text.startswith("[Interactive widget: ") and "VBox(children" not in text
+
+
+def test_png_html_embeds_the_bytes_and_escapes_the_alt_text():
+    png = image_png(torch.rand(4, 5), zoom=2)
+    html = png_html(png, "a <b> 'digit'", pixelated=True)
+    assert shown_image(html).shape == (8, 10)
+    assert "alt='a &lt;b> &#39;digit&#39;'" in html and "pixelated" in html
+    with pytest.raises(TypeError, match="png must be the bytes of a PNG"):
+        png_html(b"GIF89a")
+
+
+def test_image_png_takes_one_image_with_or_without_its_channel_axis():
+    image = torch.rand(1, 6, 7)
+    assert np.array_equal(shown_image(png_html(image_png(image, zoom=3))),
+                          shown_image(png_html(image_png(image[0], zoom=3))))
+    with pytest.raises(ValueError, match=r"\[H, W\] or \[1, H, W\]"):
+        image_png(torch.rand(3, 6, 7))
+    with pytest.raises(TypeError, match="image must be a torch.Tensor"):
+        image_png(np.zeros((6, 7)))
+
+
 def test_digit_browser_follows_the_slider():
     images, labels = torch.rand(5, 1, 28, 28), torch.tensor([3, 1, 4, 1, 5])
     box = digit_browser(images, labels)
     slider, = find(box, widgets.IntSlider)
-    caption, = find(box, widgets.HTML)
+    caption, picture = find(box, widgets.HTML)
     assert (slider.min, slider.max) == (0, 4)
-    picture, = find(box, widgets.Image)
     assert caption.value == "<b>image 0: digit 3</b>"
-    first = bytes(picture.value)
-    assert first.startswith(b"\x89PNG")
+    first = shown_image(picture.value)
+    assert first.shape == (168, 168)  # 28 x 28 enlarged 6 times, nearest neighbour
+    assert np.array_equal(first[::6, ::6], (images[0, 0] * 255).round().to(torch.uint8).numpy())
     slider.value = 4
     assert caption.value == "<b>image 4: digit 5</b>"
-    assert bytes(picture.value).startswith(b"\x89PNG") and bytes(picture.value) != first
+    assert not np.array_equal(shown_image(picture.value), first)
 
 
-def test_digit_browser_without_labels():
+def test_digit_browser_without_labels_and_with_one_image():
     box = digit_browser(torch.rand(2, 1, 8, 8))
     slider, = find(box, widgets.IntSlider)
     slider.value = 1
     assert find(box, widgets.HTML)[0].value == "<b>image 1</b>"
+    assert find(digit_browser(torch.rand(1, 8, 8)), widgets.IntSlider)[0].max == 0  # [1, H, W]
 
 
-@pytest.mark.parametrize("images, message", [
-    (torch.rand(3, 28, 28), r"\[N,1,H,W\]"),
-    (torch.rand(0, 1, 28, 28), "at least 1"),
+@pytest.mark.parametrize("images, error, message", [
+    (torch.rand(3, 28, 28), ValueError, r"\[N, C, H, W\]"),
+    (torch.rand(0, 1, 28, 28), ValueError, "at least 1"),
+    (torch.rand(2, 1, 28, 28) * 255, ValueError, "divide by 255"),
+    (np.zeros((2, 1, 28, 28)), TypeError, "images must be a torch.Tensor"),
 ])
-def test_digit_browser_rejects_bad_images(images, message):
-    with pytest.raises(ValueError, match=message):
+def test_digit_browser_rejects_bad_images(images, error, message):
+    with pytest.raises(error, match=message):
         digit_browser(images)
 
 
-def test_digit_browser_rejects_wrong_label_count():
-    with pytest.raises(ValueError, match="labels has 1 entries for 2 images"):
-        digit_browser(torch.rand(2, 1, 8, 8), torch.tensor([1]))
+@pytest.mark.parametrize("labels, error, message", [
+    (torch.tensor([1]), ValueError, "labels has 1 entries for 2 images"),
+    (torch.eye(10)[[1, 2]].long(), ValueError, "one-hot"),
+    (torch.tensor([1.0, 2.0]), TypeError, "integer class indices"),
+    ("12", TypeError, "labels must be a 1-D tensor or a list"),
+])
+def test_digit_browser_rejects_bad_labels(labels, error, message):
+    with pytest.raises(error, match=message):
+        digit_browser(torch.rand(2, 1, 8, 8), labels)
 
 
 def test_transposed_conv_explorer_updates_sizes_and_refuses_invalid_settings():
@@ -60,19 +153,18 @@ def test_transposed_conv_explorer_updates_sizes_and_refuses_invalid_settings():
 
     box = transposed_conv_explorer()
     sliders = {s.description: s for s in find(box, widgets.IntSlider)}
-    summary, = find(box, widgets.HTML)
-    picture, = find(box, widgets.Image)
+    picture, summary = find(box, widgets.HTML)
     assert set(sliders) == {"i", "k", "s", "p", "op", "d"}
     assert "<b>5×5</b>" in summary.value  # the lecture's 3x3 -> 5x5 figure
-    first = bytes(picture.value)
+    first = picture.value
     sliders["op"].value = 1
-    assert "<b>6×6</b>" in summary.value and bytes(picture.value) != first
+    assert "<b>6×6</b>" in summary.value and picture.value != first
     sliders["op"].value = 3  # op >= max(s, d): refused with the reason
     assert "invalid" in summary.value and "max(s, d) = 2" in summary.value
-    assert bytes(picture.value) == b""
+    assert picture.value == ""
     sliders["op"].value = 0
     sliders["i"].value = 8
-    assert "<b>15×15</b>" in summary.value and bytes(picture.value).startswith(b"\x89PNG")
+    assert "<b>15×15</b>" in summary.value and shown_image(picture.value).ndim == 3
 
 
 def test_transposed_conv_explorer_rejects_an_invalid_start():
@@ -87,13 +179,12 @@ def test_overlap_explorer_reports_ratio_score_and_holes():
 
     box = overlap_explorer(k=3, s=2)
     sliders = {s.description: s for s in find(box, widgets.IntSlider)}
-    summary, = find(box, widgets.HTML)
-    picture, = find(box, widgets.Image)
-    assert "max/min = 4" in summary.value and "score 0.2346" in summary.value
-    first = bytes(picture.value)
+    picture, summary = find(box, widgets.HTML)
+    assert "max/min = 4" in summary.value and "checkerboard score" in summary.value
+    first = picture.value
     sliders["k"].value = 4
     assert "max/min = 1 " in summary.value and "score 0.0000" in summary.value
-    assert bytes(picture.value) != first
+    assert picture.value != first
     sliders["k"].value = 1
     assert "holes" in summary.value
     sliders["s"].value = 1
@@ -110,13 +201,12 @@ def test_interpolation_widget_decodes_the_mixture():
     box = interpolation_widget(model, images, labels)
     t_slider, = find(box, widgets.FloatSlider)
     index_sliders = find(box, widgets.IntSlider)
-    picture, = find(box, widgets.Image)
-    caption, = find(box, widgets.HTML)
+    picture, caption = find(box, widgets.HTML)
     assert "#0 (digit 7)" in caption.value and "#1 (digit 2)" in caption.value
     seen = set()
     for value in (0.0, 0.5, 1.0):
         t_slider.value = value
-        seen.add(bytes(picture.value))
+        seen.add(picture.value)
         assert f"{1 - value:.2f}·z₁" in caption.value
     assert len(seen) == 3  # every t decodes to a different picture
     # the middle panel is the decoder's output for the mixed code
@@ -125,10 +215,47 @@ def test_interpolation_widget_decodes_the_mixture():
         expected = model.decode((0.5 * z[0] + 0.5 * z[3]).unsqueeze(0))[0, 0]
     t_slider.value = 0.5
     index_sliders[1].value = 3
-    shown = torch.from_numpy(np.asarray(PILImage.open(io.BytesIO(bytes(picture.value))),
-                                        dtype=np.float32))[::6, ::6]
+    shown = torch.from_numpy(shown_image(picture.value).astype(np.float32))[::6, ::6]
     middle = shown[:, 30:58] / 255
     assert torch.allclose(middle, expected, atol=1 / 255 + 1e-6)
+
+
+class DeviceRecorder(torch.nn.Module):
+    """Wraps an autoencoder and records the device of every tensor it encodes or decodes."""
+
+    def __init__(self, model):
+        super().__init__()
+        self.model, self.seen = model, set()
+
+    def encode(self, x):
+        self.seen.add(x.device.type)
+        return self.model.encode(x)
+
+    def decode(self, z):
+        self.seen.add(z.device.type)
+        return self.model.decode(z)
+
+
+@pytest.mark.parametrize("device", ["cpu"] + (["cuda"] if torch.cuda.is_available() else []))
+def test_interpolation_widget_follows_the_models_device(device):
+    from helpers.models import Autoencoder
+    from helpers.widgets import interpolation_widget
+
+    model = DeviceRecorder(Autoencoder(latent_dim=8, width=8)).to(device)
+    box = interpolation_widget(model, torch.rand(3, 1, 28, 28))  # images stay on the CPU
+    find(box, widgets.FloatSlider)[0].value = 0.9
+    assert model.seen == {device}
+
+
+def test_interpolation_widget_moves_images_to_the_models_device_meta():
+    """The meta device stands in for a GPU: images left on the CPU would fail to encode."""
+    from helpers.models import Autoencoder
+    from helpers.widgets import interpolation_widget
+
+    model = DeviceRecorder(Autoencoder(latent_dim=8, width=8)).to("meta")
+    with pytest.raises((NotImplementedError, RuntimeError), match="meta|Cannot"):
+        interpolation_widget(model, torch.rand(3, 1, 28, 28))
+    assert model.seen == {"meta"}
 
 
 def test_interpolation_widget_works_with_encode_decode_models():
@@ -136,12 +263,12 @@ def test_interpolation_widget_works_with_encode_decode_models():
     from helpers.widgets import interpolation_widget
 
     box = interpolation_widget(Autoencoder(latent_dim=8, width=8), torch.rand(2, 1, 28, 28))
-    assert "#0" in find(box, widgets.HTML)[0].value
+    assert "#0" in find(box, widgets.HTML)[1].value
 
 
 @pytest.mark.parametrize("images, message", [
     (torch.rand(1, 1, 28, 28), "at least 2"),
-    (torch.rand(3, 28, 28), r"\[N,1,H,W\]"),
+    (torch.rand(3, 28, 28), r"\[N, C, H, W\]"),
 ])
 def test_interpolation_widget_rejects_bad_images(images, message):
     from helpers.models import LectureAutoencoder
@@ -151,8 +278,11 @@ def test_interpolation_widget_rejects_bad_images(images, message):
         interpolation_widget(LectureAutoencoder(), images)
 
 
-def test_interpolation_widget_rejects_a_model_without_a_latent():
+def test_interpolation_widget_rejects_a_model_without_a_latent_or_a_class():
+    from helpers.models import Autoencoder
     from helpers.widgets import interpolation_widget
 
     with pytest.raises(TypeError, match="encode/decode"):
-        interpolation_widget(torch.nn.Identity(), torch.rand(2, 1, 28, 28))
+        interpolation_widget(torch.nn.Linear(2, 2), torch.rand(2, 1, 28, 28))
+    with pytest.raises(TypeError, match="got the class Autoencoder.*Autoencoder\\(\\.\\.\\.\\)"):
+        interpolation_widget(Autoencoder, torch.rand(2, 1, 28, 28))
