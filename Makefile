@@ -17,7 +17,7 @@ export PATH                := $(CURDIR)/$(BIN):$(PATH)
 REPRO := UPCONV_MNIST_SOURCE=subset CUDA_VISIBLE_DEVICES=
 NBVAL := --nbval --nbval-current-env --nbval-sanitize-with tests/nbval-sanitize.cfg
 
-.PHONY: install lab test lint notebooks sync bench clean
+.PHONY: install lab test test-full lint notebooks sync bench clean
 
 install: $(STAMP)
 
@@ -46,6 +46,11 @@ lint: $(STAMP)
 
 test: lint
 	$(REPRO) $(BIN)/python -m pytest tests notebooks $(NBVAL) --durations=15
+
+# Every notebook on a full-size MNIST stand-in (60,000 / 10,000 digits) against twice its
+# subset time; about 15 minutes on a 2-core CPU (not part of `make test`).
+test-full: $(STAMP)
+	$(BIN)/python tools/full_mnist.py $(NB)
 
 notebooks: $(STAMP)
 	$(REPRO) $(BIN)/python tools/sync_notebooks.py --execute $(NB)

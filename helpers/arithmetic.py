@@ -12,19 +12,18 @@ import torch
 import torch.nn.functional as F
 
 from helpers._checks import check_int as _check_int
+from helpers._checks import check_tensor as _check_tensor
+from helpers._checks import describe as _describe
 
 
-def _check_sizes(i, k, s, p, d) -> None:
-    _check_int("i", i, 1)
-    _check_int("k", k, 1)
-    _check_int("s", s, 1)
-    _check_int("p", p, 0)
-    _check_int("d", d, 1)
+def _check_sizes(i, k, s, p, d) -> tuple[int, int, int, int, int]:
+    return (_check_int("i", i, 1), _check_int("k", k, 1), _check_int("s", s, 1),
+            _check_int("p", p, 0), _check_int("d", d, 1))
 
 
 def conv_output_size(i: int, k: int, s: int = 1, p: int = 0, d: int = 1) -> int:
     """Return the output size of a convolution (relationship 15: floor((i+2p-d(k-1)-1)/s)+1)."""
-    _check_sizes(i, k, s, p, d)
+    i, k, s, p, d = _check_sizes(i, k, s, p, d)
     span = d * (k - 1) + 1  # the dilated kernel's extent
     if span > i + 2 * p:
         raise ValueError(
@@ -36,12 +35,12 @@ def conv_output_size(i: int, k: int, s: int = 1, p: int = 0, d: int = 1) -> int:
 
 def transposed_output_size(i: int, k: int, s: int = 1, p: int = 0, op: int = 0, d: int = 1) -> int:
     """Return the output size of a transposed convolution: (i-1)s - 2p + d(k-1) + op + 1."""
-    _check_sizes(i, k, s, p, d)
-    _check_int("op", op, 0)
+    i, k, s, p, d = _check_sizes(i, k, s, p, d)
+    op = _check_int("op", op, 0)
     if op >= max(s, d):
         raise ValueError(
-            f"op (output padding) must be smaller than max(s, d) = {max(s, d)}, got op={op}: "
-            f"it only picks among the {max(s, d)} input sizes that the convolution maps to i"
+            f"op (output padding) must be smaller than max(s, d) = {max(s, d)}, got op={op} "
+            f"(PyTorch's rule: smaller than the stride or the dilation)"
         )
     o = (i - 1) * s - 2 * p + d * (k - 1) + op + 1
     if o < 1:
@@ -52,14 +51,29 @@ def transposed_output_size(i: int, k: int, s: int = 1, p: int = 0, op: int = 0, 
     return o
 
 
+def _check_input_size(input_size) -> tuple[int, int]:
+    """Return (height, width) from an integer or a pair of integers."""
+    if isinstance(input_size, (tuple, list, torch.Size)):
+        if len(input_size) != 2:
+            raise ValueError(f"input_size must be one integer or a pair (height, width), got "
+                             f"{len(input_size)} values: {_describe(input_size)}")
+        return (_check_int("input_size[0] (height)", input_size[0], 1),
+                _check_int("input_size[1] (width)", input_size[1], 1))
+    try:
+        size = _check_int("input_size", input_size, 1)
+    except TypeError:
+        raise TypeError(f"input_size must be an integer or a pair (height, width) of integers, "
+                        f"got {_describe(input_size)}") from None
+    return size, size
+
+
 def conv_matrix(kernel: torch.Tensor, input_size, s: int = 1, p: int = 0) -> torch.Tensor:
     """Return the matrix C [oh*ow, ih*iw] with conv2d(x, kernel) == C @ x.flatten()."""
-    if not isinstance(kernel, torch.Tensor) or kernel.dim() != 2:
-        shape = list(kernel.shape) if isinstance(kernel, torch.Tensor) else type(kernel).__name__
-        raise ValueError(f"kernel must be a 2-D tensor [kh, kw], got {shape}")
-    ih, iw = (input_size, input_size) if isinstance(input_size, int) else tuple(input_size)
-    _check_int("input height", ih, 1)
-    _check_int("input width", iw, 1)
+    _check_tensor("kernel", kernel, dims=2)
+    if kernel.dtype == torch.bool or kernel.is_complex():
+        raise TypeError(f"kernel must hold real numbers, got {_describe(kernel)}; use .float()")
+    ih, iw = _check_input_size(input_size)
+    s, p = _check_int("s", s, 1), _check_int("p", p, 0)
     kh, kw = kernel.shape
     oh, ow = conv_output_size(ih, kh, s, p), conv_output_size(iw, kw, s, p)
     C = kernel.new_zeros(oh * ow, ih * iw)
@@ -75,9 +89,11 @@ def conv_matrix(kernel: torch.Tensor, input_size, s: int = 1, p: int = 0) -> tor
 
 def zero_insert(x: torch.Tensor, s: int) -> torch.Tensor:
     """Insert s-1 zeros between neighbouring pixels along the last two dimensions."""
-    if not isinstance(x, torch.Tensor) or x.dim() < 2:
-        raise ValueError("x must be a tensor with at least 2 dimensions (..., H, W)")
-    _check_int("s", s, 1)
+    _check_tensor("x", x)
+    if x.dim() < 2:
+        raise ValueError(f"x must be a tensor with at least 2 dimensions (..., H, W), got "
+                         f"{_describe(x)}")
+    s = _check_int("s", s, 1)
     h, w = x.shape[-2:]
     out = x.new_zeros(*x.shape[:-2], (h - 1) * s + 1, (w - 1) * s + 1)
     out[..., ::s, ::s] = x
@@ -93,12 +109,20 @@ def conv_transpose_as_conv(x: torch.Tensor, weight: torch.Tensor, s: int = 1, p:
     channels, then convolve with dilation d. `x` is [N, C_in, H, W] and `weight`
     [C_in, C_out, kh, kw], the layout of `nn.ConvTranspose2d.weight`.
     """
-    if not isinstance(x, torch.Tensor) or x.dim() != 4:
-        raise ValueError(f"x must be a 4-D tensor [N, C_in, H, W], got "
-                         f"{list(x.shape) if isinstance(x, torch.Tensor) else type(x).__name__}")
-    if not isinstance(weight, torch.Tensor) or weight.dim() != 4 or weight.shape[0] != x.shape[1]:
-        raise ValueError(f"weight must be a 4-D tensor [C_in={x.shape[1]}, C_out, kh, kw], got "
-                         f"{list(weight.shape) if isinstance(weight, torch.Tensor) else weight}")
+    _check_tensor("x", x, floating=True)
+    if x.dim() != 4:
+        raise ValueError(f"x must be a 4-D tensor [N, C_in, H, W], got {_describe(x)}")
+    _check_tensor("weight", weight, floating=True)
+    if weight.dim() != 4 or weight.shape[0] != x.shape[1]:
+        raise ValueError(f"weight must be a 4-D tensor [C_in={x.shape[1]}, C_out, kh, kw] "
+                         f"(nn.ConvTranspose2d's layout), got {_describe(weight)}")
+    if weight.dtype != x.dtype:
+        raise TypeError(f"weight has dtype {str(weight.dtype).replace('torch.', '')} but x has "
+                        f"{str(x.dtype).replace('torch.', '')}; convert one with .to(x.dtype)")
+    if weight.device != x.device:
+        raise ValueError(f"weight is on {weight.device} but x on {x.device}; move one with "
+                         f".to(x.device)")
+    s, p, op, d = _check_int("s", s, 1), _check_int("p", p, 0), _check_int("op", op, 0), _check_int("d", d, 1)
     kh, kw = weight.shape[-2:]
     for size, k in ((x.shape[-2], kh), (x.shape[-1], kw)):
         transposed_output_size(size, k, s, p, op, d)  # validates every argument

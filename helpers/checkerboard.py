@@ -13,7 +13,7 @@ from collections.abc import Callable
 import torch
 import torch.nn.functional as F
 
-from helpers._checks import check_int as _check_int
+from helpers._checks import check_callable, check_int, check_tensor, describe
 
 
 def overlap_map(k: int, s: int, n: int, dims: int = 2) -> torch.Tensor:
@@ -22,9 +22,8 @@ def overlap_map(k: int, s: int, n: int, dims: int = 2) -> torch.Tensor:
     It is the transposed convolution (no padding) of an all-ones input of size n per
     dimension with an all-ones kernel of size k and stride s: shape ((n-1)s+k,) * dims.
     """
-    _check_int("k", k, 1)
-    _check_int("s", s, 1)
-    _check_int("n", n, 1)
+    k, s, n = check_int("k", k, 1), check_int("s", s, 1), check_int("n", n, 1)
+    dims = check_int("dims", dims)
     if dims not in (1, 2):
         raise ValueError(f"dims must be 1 or 2, got dims={dims!r}")
     if dims == 1:
@@ -32,8 +31,24 @@ def overlap_map(k: int, s: int, n: int, dims: int = 2) -> torch.Tensor:
     return F.conv_transpose2d(torch.ones(1, 1, n, n), torch.ones(1, 1, k, k), stride=s)[0, 0]
 
 
+def _check_image(y, s) -> int:
+    """Check an image tensor [..., H, W] of real numbers whose height and width are multiples of s."""
+    s = check_int("s", s, 1)
+    check_tensor("y", y)
+    if y.dtype == torch.bool or y.is_complex():
+        raise TypeError(f"y must hold real numbers, got {describe(y)}")
+    if y.dim() < 2 or y.numel() == 0:
+        raise ValueError(f"y must be a non-empty image [..., H, W], got {describe(y)}")
+    h, w = y.shape[-2:]
+    if h % s or w % s:
+        raise ValueError(f"y's height and width ({h}, {w}) must be multiples of s={s}; crop the "
+                         f"borders to whole periods first, e.g. y[..., :{h - h % s}, :{w - w % s}]")
+    return s
+
+
 def phase_sums(y: torch.Tensor, s: int) -> torch.Tensor:
     """Sum the pixels of each of the s x s phases of y [..., H, W]: returns [..., s, s]."""
+    s = _check_image(y, s)
     h, w = y.shape[-2:]
     return y.reshape(*y.shape[:-2], h // s, s, w // s, s).sum(dim=(-4, -2))
 
@@ -45,14 +60,10 @@ def checkerboard_score(y: torch.Tensor, s: int) -> float:
     H and W multiples of the upsampling factor `s`; crop borders before calling. It is 0
     when every phase has the same sum and 19/81 for the k=3, s=2 overlap pattern.
     """
-    _check_int("s", s, 1)
-    if not isinstance(y, torch.Tensor) or y.dim() not in (2, 4):
-        shape = list(y.shape) if isinstance(y, torch.Tensor) else type(y).__name__
-        raise ValueError(f"y must be a tensor [H, W] or [N, C, H, W], got {shape}")
-    h, w = y.shape[-2:]
-    if h % s or w % s or h == 0 or w == 0:
-        raise ValueError(f"y's height and width ({h}, {w}) must be positive multiples of s={s}; "
-                         f"crop the borders to a multiple of s first")
+    s = _check_image(y, s)
+    if y.dim() not in (2, 4):
+        raise ValueError(f"y must be an image [H, W] or a batch [N, C, H, W], got {describe(y)}; "
+                         f"a single colour image [C, H, W] becomes a batch with y.unsqueeze(0)")
     energy = torch.fft.fft2(phase_sums(y.detach().double(), s)).abs().square()
     dc = energy[..., 0, 0]
     if (dc == 0).any():
@@ -70,9 +81,12 @@ def icnr_(weight: torch.Tensor, scale: int,
     one r x r block) gets the same kernel, so at initialisation conv + PixelShuffle equals
     conv followed by nearest-neighbour upsampling: no checkerboard.
     """
-    _check_int("scale", scale, 1)
-    if not isinstance(weight, torch.Tensor) or weight.dim() != 4:
-        raise ValueError("weight must be a 4-D conv weight [C*scale**2, C_in, kh, kw]")
+    scale = check_int("scale", scale, 1)
+    check_tensor("weight", weight, floating=True)
+    check_callable("init", init)
+    if weight.dim() != 4:
+        raise ValueError(f"weight must be a 4-D conv weight [C*scale**2, C_in, kh, kw], "
+                         f"got {describe(weight)}")
     r2 = scale * scale
     if weight.shape[0] % r2:
         raise ValueError(f"weight has {weight.shape[0]} output channels, not a multiple of "

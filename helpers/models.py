@@ -9,7 +9,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from helpers._checks import check_int
+from helpers._checks import check_choice, check_int, check_tensor, describe
 from helpers.checkerboard import icnr_
 
 UPSAMPLE_KINDS = ("deconv3", "deconv4", "nearest", "bilinear", "subpixel", "subpixel_icnr")
@@ -22,11 +22,12 @@ def upsample(kind: str, in_ch: int, out_ch: int, scale: int = 2) -> nn.Module:
     "nearest"/"bilinear": resize, then a 3x3 convolution; "subpixel": a 3x3 convolution
     to out_ch*scale**2 channels, then PixelShuffle; "subpixel_icnr": the same, ICNR-initialised.
     """
+    if not isinstance(kind, str):
+        raise TypeError(f"kind must be a string, one of {', '.join(UPSAMPLE_KINDS)}; got {describe(kind)}")
     if kind not in UPSAMPLE_KINDS:
-        raise ValueError(f"unknown upsampling kind {kind!r}; use one of {', '.join(UPSAMPLE_KINDS)}")
-    check_int("in_ch", in_ch, 1)
-    check_int("out_ch", out_ch, 1)
-    check_int("scale", scale, 2)
+        raise ValueError(f"kind={kind!r} is not an upsampling kind; use one of {', '.join(UPSAMPLE_KINDS)}")
+    in_ch, out_ch = check_int("in_ch", in_ch, 1), check_int("out_ch", out_ch, 1)
+    scale = check_int("scale", scale, 2)
     if kind.startswith("deconv"):
         if scale != 2:
             raise ValueError(f"{kind} is a stride-2 layer: scale must be 2, got scale={scale}")
@@ -49,7 +50,7 @@ def bilinear_kernel(s: int) -> torch.Tensor:
     With padding s//2 (s even) it equals F.interpolate(mode="bilinear") away from the
     borders; FCN (Long et al. 2015) initialises its upsampling layers with it (notebook 01).
     """
-    check_int("s", s, 1)
+    s = check_int("s", s, 1)
     taps = torch.arange(2 * s, dtype=torch.float32)
     f = 1 - (taps - (2 * s - 1) / 2).abs() / s  # the tent function, sampled between pixels
     return f[:, None] * f[None, :]
@@ -59,18 +60,54 @@ _upsample_layer = upsample  # Autoencoder's argument `upsample` names a kind and
 
 
 class _MNISTAutoencoder(nn.Module):
-    """What every autoencoder here shares: `encoder` and `decoder` modules for 28x28 digits."""
+    """What every autoencoder here shares: `encoder` and `decoder` modules for 28x28 digits.
+
+    `encode`, `decode` and `forward` check their input's type, shape, dtype and device and
+    say how to fix it: a student's first batch is often one image, or lacks its channel axis.
+    """
+
+    latent_shape: tuple[int, ...]  # one code's shape, without the batch axis
+
+    def _check(self, name: str, x, shape: tuple[int, ...], what: str) -> torch.Tensor:
+        check_tensor(name, x, floating=True)
+        want = f"[N, {', '.join(map(str, shape))}]"
+        if tuple(x.shape) == shape:  # one item without its batch axis
+            raise ValueError(f"{name} must be a batch of {what} {want}, got {describe(x)}; for one "
+                             f"item add the batch axis: {name}.unsqueeze(0)")
+        if x.dim() != len(shape) + 1 or tuple(x.shape[1:]) != shape:
+            size, dims = torch.Size(shape).numel(), ", ".join(map(str, shape))
+            hint = ""
+            if x.numel() == size:
+                hint = f"; for one item: {name}.reshape(1, {dims})"
+            elif shape == (1, 28, 28) and tuple(x.shape[1:]) == (28, 28):
+                hint = f"; add the channel axis: {name}.unsqueeze(1)"
+            elif x.dim() >= 1 and x[0].numel() == size:
+                hint = f"; reshape it: {name}.reshape(-1, {dims})"
+            elif shape == (1, 28, 28):
+                hint = "; this model takes 28x28 MNIST digits"
+            else:
+                hint = f"; this model's encode returns codes of shape {want}"
+            raise ValueError(f"{name} must be {what} {want}, got {describe(x)}{hint}")
+        param = next(self.parameters())
+        if x.device != param.device:
+            raise ValueError(f"{name} is on {x.device} but the model is on {param.device}; move it "
+                             f"with {name}.to('{param.device}')")
+        if x.dtype != param.dtype:
+            raise TypeError(f"{name} has dtype {str(x.dtype).replace('torch.', '')} but the model's "
+                            f"parameters are {str(param.dtype).replace('torch.', '')}; convert it with "
+                            f"{name}.to({str(param.dtype)})")
+        return x
 
     def encode(self, x: torch.Tensor) -> torch.Tensor:
-        return self.encoder(x)
+        """Return the latent codes [N, *latent_shape] of images [N, 1, 28, 28]."""
+        return self.encoder(self._check("x", x, (1, 28, 28), "images"))
 
     def decode(self, z: torch.Tensor) -> torch.Tensor:
-        return self.decoder(z)
+        """Return the images [N, 1, 28, 28] that latent codes [N, *latent_shape] decode to."""
+        return self.decoder(self._check("z", z, self.latent_shape, "latent codes"))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        if x.dim() != 4 or tuple(x.shape[1:]) != (1, 28, 28):
-            raise ValueError(f"expected images [N, 1, 28, 28], got {list(x.shape)}")
-        return self.decoder(self.encoder(x))
+        return self.decoder(self.encoder(self._check("x", x, (1, 28, 28), "images")))
 
 
 class Autoencoder(_MNISTAutoencoder):
@@ -85,10 +122,10 @@ class Autoencoder(_MNISTAutoencoder):
 
     def __init__(self, latent_dim: int = 64, upsample: str = "deconv4", width: int = 32):
         super().__init__()
-        check_int("latent_dim", latent_dim, 1)
-        check_int("width", width, 1)
+        latent_dim, width = check_int("latent_dim", latent_dim, 1), check_int("width", width, 1)
+        check_choice("upsample", upsample, UPSAMPLE_KINDS)
         w1, w2 = width // 2 or 1, width
-        self.latent_dim, self.kind = latent_dim, upsample
+        self.latent_dim, self.kind, self.latent_shape = latent_dim, upsample, (latent_dim,)
         self.encoder = nn.Sequential(
             nn.Conv2d(1, w1, 3, stride=2, padding=1), nn.ReLU(),
             nn.Conv2d(w1, w2, 3, stride=2, padding=1), nn.ReLU(),
@@ -107,6 +144,8 @@ class LectureAutoencoder(_MNISTAutoencoder):
     28x28 -> 14x14 (16 ch) -> 7x7 (32 ch) -> 1x1 (64 ch), and back with transposed
     convolutions 1 -> 7 -> 14 -> 28. The latent is [N, 64, 1, 1].
     """
+
+    latent_shape = (64, 1, 1)
 
     def __init__(self):
         super().__init__()

@@ -45,6 +45,10 @@ def _panel(children, what: str) -> _Panel:
 
 def figure_png(fig) -> bytes:
     """Return a matplotlib figure as PNG bytes and close it."""
+    from matplotlib.figure import Figure
+
+    if not isinstance(fig, Figure):
+        raise TypeError(f"fig must be a matplotlib Figure (fig, ax = plt.subplots()), got {describe(fig)}")
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", bbox_inches="tight", dpi=fig.dpi)
     plt.close(fig)
@@ -57,6 +61,8 @@ def png_html(png: bytes, alt: str = "", pixelated: bool = False) -> str:
         raise TypeError(f"png must be the bytes of a PNG file, got {describe(png)}")
     if not isinstance(alt, str):
         raise TypeError(f"alt must be a string, got {describe(alt)}")
+    if not isinstance(pixelated, bool):
+        raise TypeError(f"pixelated must be True or False, got {describe(pixelated)}")
     style = " style='image-rendering: pixelated'" if pixelated else ""
     text = alt.replace("&", "&amp;").replace("'", "&#39;").replace("<", "&lt;")
     return (f"<img src='data:image/png;base64,{base64.b64encode(bytes(png)).decode('ascii')}' "
@@ -66,7 +72,8 @@ def png_html(png: bytes, alt: str = "", pixelated: bool = False) -> str:
 def image_png(image: torch.Tensor, zoom: int = 6) -> bytes:
     """Return a grayscale image [H, W] or [1, H, W] in [0, 1] as PNG bytes, enlarged `zoom` times.
 
-    Values outside [0, 1] are clipped (decoders' outputs can overshoot slightly).
+    Values slightly outside [0, 1] are clipped (a decoder's output can overshoot a little);
+    values far outside (0..255 pixels) are an error.
     """
     from PIL import Image as PILImage
 
@@ -76,6 +83,10 @@ def image_png(image: torch.Tensor, zoom: int = 6) -> bytes:
             raise ValueError(f"image must be one grayscale image [H, W] or [1, H, W], got "
                              f"{describe(image)}")
         image = image[0]
+    if image.numel() and (image.min() < -0.5 or image.max() > 1.5):
+        hint = "; divide by 255 first" if image.max() > 1.5 else ""
+        raise ValueError(f"image must hold values in [0, 1], got values from {image.min().item():.3g} "
+                         f"to {image.max().item():.3g}{hint}")
     zoom = check_int("zoom", zoom, 1, 32)
     pixels = (image.detach().cpu().clamp(0, 1) * 255).round().to(torch.uint8).numpy()
     picture = PILImage.fromarray(pixels, mode="L")

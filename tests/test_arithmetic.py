@@ -3,6 +3,7 @@ convolution matrix, the transposed convolution as a direct convolution, and vali
 
 import itertools
 
+import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
@@ -58,6 +59,25 @@ def test_transposed_output_size_matches_conv_transpose2d_on_the_whole_grid():
     assert refused > 1000 and agreed > 5000  # both branches of the grid are exercised
 
 
+@pytest.mark.parametrize("fn, args, message", [
+    (conv_output_size, (5.0, 3), r"i must be an integer >= 1, got 5.0"),
+    (conv_output_size, ("5", 3), r"i must be an integer >= 1, got '5'"),
+    (transposed_output_size, (3, True), r"k must be an integer >= 1, got True"),
+    (transposed_output_size, (3, 3, 2, 1, 0.0), r"op must be an integer >= 0, got 0.0"),
+])
+def test_sizes_that_are_not_integers_raise_type_error(fn, args, message):
+    with pytest.raises(TypeError, match=message):
+        fn(*args)
+
+
+def test_integers_of_any_origin_are_accepted_and_give_python_ints():
+    assert conv_output_size(np.int64(28), torch.tensor(3), np.int32(2), torch.tensor(1)) == 14
+    size = transposed_output_size(torch.tensor(7), np.int64(3), 2, 1, np.int8(1))
+    assert size == 14 and type(size) is int
+    assert conv_matrix(torch.ones(2, 2), (np.int64(3), torch.tensor(3))).shape == (4, 9)
+    assert zero_insert(torch.ones(1, 2, 2), np.int64(2)).shape == (1, 3, 3)
+
+
 def test_layer_modules_agree_with_the_formulas():
     x = torch.zeros(1, 1, 7, 7)
     assert nn.Conv2d(1, 1, 3, stride=2, padding=1)(x).shape[-1] == conv_output_size(7, 3, 2, 1)
@@ -72,7 +92,6 @@ def test_layer_modules_agree_with_the_formulas():
     ((5, 3, 0), r"s must be an integer >= 1"),
     ((5, 3, 1, -1), r"p must be an integer >= 0"),
     ((5, 3, 1, 0, 0), r"d must be an integer >= 1"),
-    ((5.0, 3), r"i must be an integer >= 1, got 5.0"),
     ((2, 3), r"kernel spans .* = 3 pixels .* has only i\+2p = 2"),
     ((2, 2, 1, 0, 2), r"kernel spans d\*\(k-1\)\+1 = 3"),
 ])
@@ -85,7 +104,6 @@ def test_conv_output_size_messages(args, message):
     ((3, 3, 2, 1, 2), r"op \(output padding\) must be smaller than max\(s, d\) = 2, got op=2"),
     ((3, 3, 1, 0, -1), r"op must be an integer >= 0"),
     ((1, 1, 1, 1), r"output size .* = -1 is not positive"),
-    ((3, True), r"k must be an integer"),
 ])
 def test_transposed_output_size_messages(args, message):
     with pytest.raises(ValueError, match=message):
@@ -120,6 +138,14 @@ def test_conv_matrix_on_the_guide_example():
     assert C[3].tolist() == [0, 0, 0, 0, 0, 1, 2, 3, 0, 4, 5, 6, 0, 7, 8, 9]
     with pytest.raises(ValueError, match="kernel must be a 2-D tensor"):
         conv_matrix(torch.ones(1, 3, 3), 4)
+    with pytest.raises(TypeError, match="input_size must be an integer or a pair .* got 4.0"):
+        conv_matrix(kernel, 4.0)
+    with pytest.raises(ValueError, match="input_size must be one integer or a pair"):
+        conv_matrix(kernel, (4, 4, 4))
+    with pytest.raises(TypeError, match="kernel must be a torch.Tensor"):
+        conv_matrix([[1, 2], [3, 4]], 4)
+    with pytest.raises(ValueError, match="kernel spans"):
+        conv_matrix(kernel, (2, 4))
 
 
 def test_zero_insert():
@@ -133,6 +159,10 @@ def test_zero_insert():
         zero_insert(x, 0)
     with pytest.raises(ValueError, match="at least 2 dimensions"):
         zero_insert(torch.ones(3), 2)
+    with pytest.raises(ValueError, match="x is empty"):
+        zero_insert(torch.ones(1, 0, 3), 2)
+    with pytest.raises(TypeError, match="s must be an integer >= 1, got 2.0"):
+        zero_insert(x, 2.0)
 
 
 def test_conv_transpose_as_conv_matches_pytorch_on_every_valid_combination():
@@ -173,6 +203,10 @@ def test_conv_transpose_as_conv_rejects_bad_layouts():
         conv_transpose_as_conv(torch.ones(3, 3), torch.ones(1, 1, 3, 3))
     with pytest.raises(ValueError, match=r"weight must be a 4-D tensor \[C_in=2"):
         conv_transpose_as_conv(torch.ones(1, 2, 3, 3), torch.ones(1, 1, 3, 3))
+    with pytest.raises(TypeError, match="weight has dtype float64 but x has float32"):
+        conv_transpose_as_conv(torch.ones(1, 1, 3, 3), torch.ones(1, 1, 3, 3).double())
+    with pytest.raises(TypeError, match="x must hold floating-point values"):
+        conv_transpose_as_conv(torch.ones(1, 1, 3, 3).long(), torch.ones(1, 1, 3, 3))
 
 
 def test_transposed_convolution_is_the_gradient_of_a_strided_convolution():

@@ -12,6 +12,7 @@ in CI (CI=true) a missing Chromium is a failure: .ci/run installs it.
 
 from __future__ import annotations
 
+import json
 import os
 import secrets
 import shutil
@@ -52,6 +53,11 @@ def lab(tmp_path_factory):
     """Start JupyterLab on a copy of notebooks/; yield (base_url, token)."""
     served = tmp_path_factory.mktemp("lab") / "notebooks"
     shutil.copytree(ROOT / "notebooks", served)
+    # JupyterLab starts a notebook's preferred kernel itself instead of asking in a
+    # "Select Kernel" dialog (the cause of a 1-in-8 flake: Run All ran with no kernel)
+    tracker = served.parent / "settings" / "@jupyterlab" / "notebook-extension"
+    tracker.mkdir(parents=True)
+    (tracker / "tracker.jupyterlab-settings").write_text(json.dumps({"autoStartDefaultKernel": True}))
     port, token = free_port(), secrets.token_hex(16)
     env = {**os.environ, "UPCONV_MNIST_SOURCE": "subset", "CUDA_VISIBLE_DEVICES": ""}
     cmd = [sys.executable, "-m", "jupyterlab", "--no-browser", f"--port={port}",
@@ -94,18 +100,52 @@ def browser():
         chromium.close()
 
 
+def api(lab, method: str, path: str, body: dict | None = None) -> dict:
+    """Call the Jupyter server's REST API with the lab's token; return the decoded JSON."""
+    base, token = lab
+    request = urllib.request.Request(
+        f"{base}{path}", method=method, data=None if body is None else json.dumps(body).encode(),
+        headers={"Authorization": f"token {token}", "Content-Type": "application/json"})
+    with urllib.request.urlopen(request, timeout=30) as response:
+        return json.loads(response.read() or b"{}")
+
+
+def start_kernel_for(lab, name: str) -> str:
+    """Create the notebook's session (and its python3 kernel) through the REST API, so that
+    the page joins a running kernel and never has to ask for one. Return the kernel's id.
+    (The server reports the kernel as "starting" until a client connects: the page's own
+    indicator says when it is idle.)"""
+    session = api(lab, "POST", "/api/sessions",
+                  {"path": name, "name": name, "type": "notebook", "kernel": {"name": "python3"}})
+    kernel_id = session["kernel"]["id"]
+    assert kernel_id in {k["id"] for k in api(lab, "GET", "/api/kernels")}, session
+    return kernel_id
+
+
+def wait_for_kernel_ready(page, name: str) -> None:
+    """Wait until the notebook shows an idle kernel. A kernel dialog ("Select Kernel") is a
+    failure that names the dialog: it means the page did not join the kernel we started."""
+    page.wait_for_function(
+        "() => { const s = document.querySelector('.jp-Notebook-ExecutionIndicator');"
+        " return document.querySelector('.jp-Dialog') !== null"
+        "   || (s !== null && s.getAttribute('data-status') === 'idle'); }", timeout=60_000)
+    dialog = page.locator(".jp-Dialog")
+    if dialog.count():
+        page.screenshot(path=str(SHOTS / f"{Path(name).stem}-dialog.png"), full_page=False)
+        pytest.fail(f"{name}: JupyterLab showed a dialog instead of joining the running kernel: "
+                    f"{' '.join(dialog.first.inner_text().split())!r}")
+
+
 def open_and_run_all(browser, lab, name: str, timeout_s: float):
     """Open a notebook, run all cells, wait until all have run; return the page."""
     base, token = lab
+    start_kernel_for(lab, name)
     page = browser.new_page(viewport={"width": 1400, "height": 1000})
     # a workspace of its own per notebook, so no tab of an earlier test is restored
     page.goto(f"{base}/lab/workspaces/{Path(name).stem}/tree/{name}?token={token}&reset",
               timeout=60_000)
     page.wait_for_selector(".jp-Notebook .jp-Cell", state="attached", timeout=60_000)
-    # the kernel must be ready before we run anything
-    page.wait_for_function(
-        "() => { const s = document.querySelector('.jp-Notebook-ExecutionIndicator');"
-        " return s && s.getAttribute('data-status') === 'idle'; }", timeout=60_000)
+    wait_for_kernel_ready(page, name)
     # clear the committed outputs first, so that every prompt shows "[ ]" until it runs
     menu(page, "Edit", "Clear Outputs of All Cells")
     page.wait_for_function(
@@ -199,7 +239,7 @@ def test_start_here_digit_slider_changes_the_digit(browser, lab):
 def test_transposed_convolution_explorer_updates_its_sizes(browser, lab):
     page, _ = open_and_run_all(browser, lab, "02_transposed_convolution.ipynb", timeout_s=180)
     view = widget_view(page, ".widget-html")
-    summary = view.locator(".widget-html").first
+    summary = view.locator(".widget-html").last  # the picture first, then the size summary
     before = summary.text_content()
     assert "5×5" in before  # the lecture's figure: 3x3 -> 5x5
     press_on_slider(page, view.locator(".widget-slider").first, 1)  # i: 3 -> 4

@@ -68,7 +68,7 @@ def test_score_averages_over_images_and_channels():
 def test_score_validates_its_input():
     with pytest.raises(ValueError, match=r"multiples of s=2"):
         checkerboard_score(torch.ones(5, 4), 2)
-    with pytest.raises(ValueError, match=r"\[H, W\] or \[N, C, H, W\]"):
+    with pytest.raises(ValueError, match=r"\[H, W\] or a batch \[N, C, H, W\]"):
         checkerboard_score(torch.ones(1, 4, 4), 2)
     with pytest.raises(ValueError, match="sums to zero"):
         checkerboard_score(torch.zeros(4, 4), 2)

@@ -57,7 +57,21 @@ def test_classes_absent_from_both_are_left_out_of_the_mean():
     (torch.tensor([0, 3]), torch.tensor([0, 1]), 3, ValueError, "outside 0..2"),
     (torch.tensor([0, 1]), torch.tensor([-1, 1]), 3, ValueError, "target holds class -1"),
     (torch.tensor([0]), torch.tensor([0]), 1, ValueError, "num_classes must be an integer >= 2"),
+    (torch.tensor([0]), torch.tensor([0]), 2.0, TypeError, "num_classes must be an integer >= 2, got 2.0"),
+    ([0, 1], torch.tensor([0, 1]), 2, TypeError, "pred must be a torch.Tensor"),
+    (torch.tensor([0, 1]), (0, 1), 2, TypeError, "target must be a torch.Tensor"),
+    (torch.zeros(0).long(), torch.zeros(0).long(), 2, ValueError, "pred is empty"),
+    (torch.zeros(4, 3, 5, 5), torch.zeros(4, 5, 5).long(), 3, TypeError, r"pred.argmax\(1\)"),
+    (torch.zeros(4).long(), torch.zeros(4, 3).long(), 3, ValueError, r"target looks one-hot.*argmax"),
 ])
 def test_validation(pred, target, num_classes, error, message):
     with pytest.raises(error, match=message):
         segmentation_scores(pred, target, num_classes)
+
+
+def test_integer_and_boolean_inputs_of_any_origin():
+    import numpy as np
+
+    pred, target = torch.tensor([True, False, True]), torch.tensor([1, 0, 0])
+    assert confusion_matrix(pred, target, np.int64(2)).tolist() == [[1, 1], [0, 1]]
+    assert confusion_matrix(pred, target, torch.tensor(2)).tolist() == [[1, 1], [0, 1]]

@@ -26,8 +26,12 @@ def test_subpixel_icnr_has_no_checkerboard_at_init():
 
 
 def test_upsample_validates():
-    with pytest.raises(ValueError, match="deconv3, deconv4, nearest, bilinear, subpixel"):
+    with pytest.raises(ValueError, match="kind='transposed' .* deconv3, deconv4, nearest, bilinear"):
         upsample("transposed", 1, 1)
+    with pytest.raises(TypeError, match="kind must be a string"):
+        upsample(3, 1, 1)
+    with pytest.raises(TypeError, match="in_ch must be an integer >= 1, got 1.0"):
+        upsample("nearest", 1.0, 1)
     with pytest.raises(ValueError, match="scale must be 2"):
         upsample("deconv3", 1, 1, scale=3)
     with pytest.raises(ValueError, match="in_ch must be an integer >= 1"):
@@ -63,13 +67,51 @@ def test_autoencoder_shapes(kind):
     assert torch.allclose(model(x), y)
 
 
-def test_autoencoder_validates():
-    with pytest.raises(ValueError, match="unknown upsampling kind"):
+def test_autoencoder_validates_its_settings():
+    with pytest.raises(ValueError, match="upsample='magic' is not one of 'deconv3'"):
         Autoencoder(upsample="magic")
     with pytest.raises(ValueError, match="latent_dim must be an integer >= 1"):
         Autoencoder(latent_dim=0)
-    with pytest.raises(ValueError, match=r"expected images \[N, 1, 28, 28\]"):
-        Autoencoder()(torch.rand(2, 1, 32, 32))
+    with pytest.raises(TypeError, match="width must be an integer >= 1, got 8.0"):
+        Autoencoder(width=8.0)
+
+
+def test_autoencoder_accepts_integers_of_any_origin():
+    import numpy as np
+
+    model = Autoencoder(latent_dim=np.int64(6), width=torch.tensor(4))
+    assert model.latent_dim == 6 and type(model.latent_dim) is int
+    assert model.encode(torch.rand(2, 1, 28, 28)).shape == (2, 6)
+    assert upsample("nearest", np.int64(2), torch.tensor(3), scale=np.int8(2))(
+        torch.rand(1, 2, 4, 4)).shape == (1, 3, 8, 8)
+    assert torch.equal(bilinear_kernel(np.int64(2)), bilinear_kernel(2))
+
+
+MODEL = Autoencoder(latent_dim=8, width=4)
+
+
+@pytest.mark.parametrize("method, x, error, message", [
+    ("forward", torch.rand(2, 1, 32, 32), ValueError, r"x must be images \[N, 1, 28, 28\].*28x28"),
+    ("forward", torch.rand(5, 28, 28), ValueError, r"x.unsqueeze\(1\)"),
+    ("encode", torch.rand(5, 28, 28), ValueError, r"x.unsqueeze\(1\)"),
+    ("encode", torch.rand(2, 1, 32, 32), ValueError, r"x must be images \[N, 1, 28, 28\]"),
+    ("encode", torch.rand(1, 28, 28), ValueError, r"batch axis: x.unsqueeze\(0\)"),
+    ("forward", torch.rand(28, 28), ValueError, r"x.reshape\(1, 1, 28, 28\)"),
+    ("forward", torch.rand(2, 1, 28, 28).double(), TypeError, r"float64 .* x.to\(torch.float32\)"),
+    ("forward", torch.randint(0, 255, (2, 1, 28, 28)), TypeError, r"x must hold floating-point"),
+    ("forward", [[0.0]], TypeError, "x must be a torch.Tensor"),
+    ("decode", torch.rand(8), ValueError, r"z must be a batch of latent codes \[N, 8\]"),
+    ("decode", torch.rand(2, 4), ValueError, r"z must be latent codes \[N, 8\]"),
+    ("decode", "z", TypeError, "z must be a torch.Tensor"),
+])
+def test_autoencoder_inputs_are_checked_with_a_fix(method, x, error, message):
+    with pytest.raises(error, match=message):
+        getattr(MODEL, method)(x)
+
+
+def test_inputs_on_another_device_are_named():
+    with pytest.raises(ValueError, match="x is on meta but the model is on cpu; move it with x.to"):
+        MODEL(torch.rand(2, 1, 28, 28, device="meta"))
 
 
 def test_lecture_autoencoder_is_the_lecture_model():
@@ -86,5 +128,7 @@ def test_lecture_autoencoder_is_the_lecture_model():
             sizes.append((h.shape[1], h.shape[-1]))
     assert sizes == [(16, 14), (32, 7), (64, 1), (32, 7), (16, 14), (1, 28)]
     assert torch.allclose(model(x), model.decode(model.encode(x)))
-    with pytest.raises(ValueError, match="expected images"):
+    with pytest.raises(ValueError, match="x must be a batch of images"):
         model(torch.rand(1, 28, 28))
+    with pytest.raises(ValueError, match=r"z.reshape\(-1, 64, 1, 1\)"):
+        model.decode(torch.rand(3, 64))

@@ -1,4 +1,4 @@
-"""pyproject.toml and environment.yml list the same packages with the same lower bounds."""
+"""pyproject.toml and environment.yml list the same packages with the same bounds (>=) or pins (==)."""
 
 import re
 import sys
@@ -13,13 +13,15 @@ else:
 
 ROOT = Path(__file__).resolve().parent.parent
 CONDA_TO_PYPI = {"pytorch": "torch"}  # conda-forge names that differ from PyPI's
-REQ_RE = re.compile(r"^\s*([A-Za-z0-9_.\-]+)\s*(?:>=\s*([0-9][0-9.]*))?\s*(?:;(.*))?$")
+REQ_RE = re.compile(r"^\s*([A-Za-z0-9_.\-]+)\s*(?:(>=|==)\s*([0-9][0-9.]*))?\s*(?:;(.*))?(?:#.*)?$")
 
 
 def parse(requirement: str) -> tuple[str, str | None, str | None]:
+    """Return (name, ">=1.2" or "==1.2" or None, marker or None)."""
     match = REQ_RE.match(requirement)
     assert match, f"cannot parse requirement {requirement!r}"
-    name, bound, marker = match.groups()
+    name, op, version, marker = match.groups()
+    bound = f"{op}{version}" if op else None
     return name.lower().replace("_", "-"), bound, (marker or "").strip() or None
 
 
@@ -52,7 +54,7 @@ def test_environment_yml_matches_pyproject():
         f"only in pyproject: {sorted(set(pypi) - set(conda))}; "
         f"only in environment.yml: {sorted(set(conda) - set(pypi))}")
     for name, bound in pypi.items():
-        assert conda[name] == bound, f"{name}: pyproject >= {bound}, environment.yml >= {conda[name]}"
+        assert conda[name] == bound, f"{name}: pyproject {bound}, environment.yml {conda[name]}"
 
 
 def test_lower_bounds_leave_colab_alone():
@@ -61,8 +63,9 @@ def test_lower_bounds_leave_colab_alone():
              "numpy": (2, 1)}
     bounds = pyproject_requirements()
     for name, version in colab.items():
-        bound = tuple(int(p) for p in bounds[name].split("."))
-        assert bound <= version, f"{name} >= {bounds[name]} would replace Colab's {version}"
+        assert bounds[name].startswith(">="), f"{name} {bounds[name]}: Colab's {version} must stay"
+        bound = tuple(int(p) for p in bounds[name][2:].split("."))
+        assert bound <= version, f"{name} {bounds[name]} would replace Colab's {version}"
     meta = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
     assert not any("==" in r or "<" in r.split(";")[0] for r in meta["dependencies"]), \
         "runtime dependencies must not pin or cap versions"
@@ -72,3 +75,11 @@ def test_ci_runs_the_readme_test_command():
     run = (ROOT / ".ci" / "run").read_text()
     assert "make test" in run
     assert "make test" in (ROOT / "README.md").read_text()
+
+
+def test_playwright_is_pinned_to_the_version_the_browser_test_was_written_against():
+    """A new Playwright release pairs with a new Chromium; it must not arrive silently."""
+    assert pyproject_requirements()["playwright"] == "==1.65.2"
+    from importlib.metadata import version
+
+    assert version("playwright") == "1.65.2", "reinstall the dev dependencies: make install"

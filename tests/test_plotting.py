@@ -1,6 +1,7 @@
 """helpers.plotting: grids match make_grid, labels are drawn, bad input is refused."""
 
 import matplotlib.pyplot as plt
+import numpy as np
 import pytest
 import torch
 from torchvision.utils import make_grid
@@ -63,4 +64,70 @@ def test_draw_transposed_conv_marks_input_zeros_padding_and_taps():
     plt.close("all")
     cropped = draw_transposed_conv(4, 2, 2, 2)  # d(k-1)-p = -1: cropping instead of padding
     assert cropped.axes[0].get_images()[0].get_array().shape == (5, 5)
+    plt.close("all")
+
+
+def test_show_images_takes_one_image_and_clips_a_little_overshoot():
+    ax = show_images(torch.rand(1, 28, 28))  # one image [1, H, W]
+    assert ax.get_images()[0].get_array().shape == (28, 28)  # make_grid adds no border to one image
+    assert show_images(torch.rand(28, 28)).get_images()[0].get_array().shape == (28, 28)
+    noisy = torch.rand(4, 1, 8, 8) * 3 - 1  # values from -1 to 2, as after adding noise
+    shown = show_images(noisy, nrow=np.int64(2)).get_images()[0].get_array()
+    assert shown.min() >= 0 and shown.max() <= 1
+    show_images(torch.randint(0, 256, (2, 1, 8, 8), dtype=torch.uint8), vmax=255)
+    plt.close("all")
+
+
+@pytest.mark.parametrize("kwargs, error, message", [
+    ({"images": torch.rand(2, 1, 8, 8) * 255}, ValueError, "images hold values from .* divide by 255"),
+    ({"images": torch.randint(0, 256, (2, 1, 8, 8), dtype=torch.uint8)}, ValueError, "divide by 255"),
+    ({"labels": torch.eye(3)[[0, 1]]}, ValueError, "labels has shape .* one-hot"),
+    ({"labels": 7}, TypeError, "labels must be a list"),
+    ({"nrow": 2.0}, TypeError, "nrow must be an integer >= 1, got 2.0"),
+    ({"vmin": 1.0, "vmax": 0.0}, ValueError, "vmin must be smaller than vmax"),
+    ({"ax": [1, 2]}, TypeError, "ax must be a matplotlib Axes"),
+    ({"title": 3}, TypeError, "title must be a string"),
+    ({"scale": 0}, ValueError, "scale must be > 0"),
+    ({"images": torch.rand(2, 1, 8, 8) > 0.5}, TypeError, "images must hold real numbers"),
+])
+def test_show_images_names_the_bad_argument(kwargs, error, message):
+    kwargs = {"images": torch.rand(2, 1, 8, 8), **kwargs}
+    with pytest.raises(error, match=message):
+        show_images(**kwargs)
+
+
+@pytest.mark.parametrize("history, kwargs, error, message", [
+    ((object(), {"train_loss": [1.0]}), {}, TypeError, r"unpack it"),
+    ([1.0, 0.5], {}, TypeError, "history must be the dict returned by fit"),
+    ({"train_loss": []}, {}, ValueError, r"history\['train_loss'\] is empty"),
+    ({"train_loss": [1.0, 0.5], "valid_loss": [1.0]}, {}, ValueError, "has 1 values but"),
+    ({"train_loss": ["1.0"]}, {}, TypeError, "must be a list of numbers"),
+    ({"train_loss": [1.0, -0.5]}, {}, ValueError, "logy=False"),
+    ({"train_loss": [1.0]}, {"logy": "yes"}, TypeError, "logy must be True or False"),
+    ({"train_loss": [1.0]}, {"ax": "left"}, TypeError, "ax must be a matplotlib Axes"),
+])
+def test_plot_history_names_the_bad_argument(history, kwargs, error, message):
+    with pytest.raises(error, match=message):
+        plot_history(history, **kwargs)
+
+
+def test_plot_history_with_negative_losses_on_a_linear_scale():
+    ax = plot_history({"train_loss": [1.0, -0.5]}, logy=False)
+    assert ax.get_yscale() == "linear"
+    plt.close("all")
+
+
+def test_draw_transposed_conv_checks_its_arguments():
+    from helpers.plotting import draw_transposed_conv
+
+    fig = draw_transposed_conv(np.int64(3), torch.tensor(3), 2, 1)
+    assert fig.axes[1].get_images()[0].get_array().shape == (5, 5)
+    _, axes = plt.subplots(2, 2)
+    draw_transposed_conv(2, 2, 2, axes=axes[:, 0])  # a column of a grid of panels
+    with pytest.raises(TypeError, match="axes must be two matplotlib Axes"):
+        draw_transposed_conv(2, 2, 2, axes=axes)
+    with pytest.raises(TypeError, match="k must be an integer >= 1, got 3.0"):
+        draw_transposed_conv(3, 3.0)
+    with pytest.raises(ValueError, match="op .* must be smaller than max"):
+        draw_transposed_conv(3, 3, 1, 0, 1)
     plt.close("all")

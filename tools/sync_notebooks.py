@@ -9,7 +9,9 @@ For each ``notebooks/NN_*.ipynb`` (after jakevdp's ``tools/add_navigation.py``):
 - noisy metadata (widget state, execution timing) is dropped, outputs and execution
   counts are kept (nbval compares them).
 The README's contents between ``<!-- contents -->`` and ``<!-- /contents -->`` are
-regenerated from the notebooks' titles.
+regenerated from the notebooks' titles, and notebook 00's slide map (the cell with
+``"slide-map"``) from `SLIDE_MAP` and the notebooks' numbered headings ("## 7. Title"),
+so that a section number in it is always the number the section has.
 
 Usage:
     python tools/sync_notebooks.py            # rewrite files in place
@@ -38,6 +40,38 @@ README = ROOT / "README.md"
 NAME_RE = re.compile(r"^\d\d_[a-z0-9_]+\.ipynb$")
 CONTENTS_START, CONTENTS_END = "<!-- contents -->", "<!-- /contents -->"
 DROP_NB_METADATA = ("widgets", "toc", "varInspector")
+HEADING_RE = re.compile(r"^##\s+(\d+)\.\s+(.+?)\s*$", re.M)
+
+# The APS360 lecture's slides and where each is worked out: (notebook, the start of the
+# heading's title). Notebook 00's slide map is generated from this and the headings.
+SLIDE_MAP = [
+    ("Fully convolutional architectures: no fully connected layers, any image size",
+     [("01", "Fully connected vs fully convolutional"), ("01", "Convolutionalise it"),
+      ("01", "Sliding over a larger canvas")]),
+    ("Pixel-wise prediction (FCN figure)",
+     [("01", "Pixel-wise prediction"), ("01", "Fully convolutional networks with and without skips")]),
+    ("How to generate pixel-wise predictions? How to generate images?",
+     [("02", "Why we need a layer that grows")]),
+    ("Transpose convolution (the 3×3 → 5×5, stride 2, padding 1 figure)",
+     [("02", "Transposed convolution by hand"), ("02", "The equivalent direct convolution")]),
+    ("More than one upsampling layer", [("02", "Stacks of upsampling layers")]),
+    ("DeconvNet: unpooling + \"deconv\"",
+     [("01", "DeconvNet"), ("02", "Stacks of upsampling layers")]),
+    ("Better visual: conv_arithmetic",
+     [("02", "Convolution arithmetic"), ("02", "Output size of a transposed convolution"),
+      ("02", "An explorer")]),
+    ("Transpose convolutions in PyTorch",
+     [("02", "Transposed convolution by hand"), ("02", "The matrix view")]),
+    ("Example: autoencoder, its components", [("04", "The lecture's autoencoder")]),
+    ("How to train autoencoders? MSE loss, Adam, training loop",
+     [("00", "A training loop, written out"), ("00", "Adam"), ("04", "Why autoencoders?")]),
+    ("Why autoencoders? Dimension reduction, image generation",
+     [("04", "Why autoencoders?"), ("04", "New images from the embedding space")]),
+    ("Structure in the embedding space", [("04", "Structure of the embedding space")]),
+    ("Interpolating in the embedding space", [("04", "Interpolating in the embedding space")]),
+    ("Recommended reading: issues with transpose convolutions (Distill)",
+     [("03", "The claim")]),
+]
 DROP_CELL_METADATA = ("execution", "ExecuteTime", "collapsed", "scrolled", "jupyter")
 
 
@@ -162,6 +196,39 @@ def stamp(nb, path: Path, prev, nxt, settings) -> None:
             cell.metadata.pop(key, None)
 
 
+def numbered_headings(nb) -> dict[str, int]:
+    """{title: number} of a notebook's numbered section headings ("## 7. Title")."""
+    text = "\n".join(c.source for c in nb.cells if c.cell_type == "markdown")
+    return {title: int(number) for number, title in HEADING_RE.findall(text)}
+
+
+def slide_map_source(paths, nbs) -> str:
+    """The markdown of notebook 00's slide map, with section numbers read from the headings."""
+    names = {p.name[:2]: p.name for p in paths}
+    headings = {p.name[:2]: numbered_headings(nb) for p, nb in zip(paths, nbs)}
+    rows = []
+    for slide, places in SLIDE_MAP:
+        links = []
+        for notebook, start in places:
+            matches = [(n, t) for t, n in headings.get(notebook, {}).items() if t.startswith(start)]
+            if len(matches) != 1:
+                raise SystemExit(f"slide map: notebook {notebook} has {len(matches)} numbered headings "
+                                 f"starting with {start!r}; fix SLIDE_MAP in tools/sync_notebooks.py")
+            number, title = matches[0]
+            links.append(f"[{notebook} §{number}]({names[notebook]}) {title}")
+        rows.append(f"| {slide} | {'<br>'.join(links)} |")
+    return "\n".join([
+        "### The lecture, slide by slide",
+        "",
+        "Each slide of the APS360 lecture and the sections where it becomes working, verified",
+        "code (this table is generated from the notebooks' headings by `tools/sync_notebooks.py`).",
+        "",
+        "| lecture slide | where it is worked out |",
+        "|---|---|",
+        *rows,
+    ])
+
+
 def contents_markdown(entries, settings) -> str:
     lines = [CONTENTS_START, ""]
     for name, title in entries:
@@ -182,6 +249,9 @@ def sync(check: bool) -> list[str]:
         prev = entries[i - 1] if i > 0 else None
         nxt = entries[i + 1] if i + 1 < len(entries) else None
         stamp(nb, path, prev, nxt, settings)
+        slide_map = find_cell(nb, "slide-map")
+        if slide_map is not None:
+            slide_map.source = slide_map_source(paths, nbs)
         after = nbformat.writes(nb) + "\n"
         if after != path.read_text():
             changed.append(str(path.relative_to(ROOT)))
