@@ -153,14 +153,15 @@ def check_images(name: str, value, *, channels: Sequence[int] = (1,), size: tupl
     return value
 
 
-def check_module(name: str, value) -> nn.Module:
-    """Return `value` if it is an nn.Module instance with parameters (not the class itself)."""
+def check_module(name: str, value, *, need_parameters: bool = True) -> nn.Module:
+    """Return `value` if it is an nn.Module instance (not the class itself), by default one
+    with parameters."""
     if inspect.isclass(value):
         raise TypeError(f"{name} must be a model instance, got the class {value.__name__}; "
                         f"create one first: {value.__name__}(...)")
     if not isinstance(value, nn.Module):
         raise TypeError(f"{name} must be a torch.nn.Module, got {describe(value)}")
-    if next(value.parameters(), None) is None:
+    if need_parameters and next(value.parameters(), None) is None:
         raise ValueError(f"{name} ({type(value).__name__}) has no parameters, so there is nothing "
                          f"to train and no device to follow; pass a model with learnable layers")
     return value

@@ -27,6 +27,7 @@ import helpers
 from helpers import arithmetic as A
 from helpers import checkerboard as C
 from helpers import data as D
+from helpers import diagrams as G
 from helpers import metrics as M
 from helpers import models
 from helpers import plotting as P
@@ -294,6 +295,8 @@ OTHER = torch.optim.SGD(nn.Linear(2, 2).parameters(), lr=0.1)  # built for anoth
 bad(ValueError, "optimizer", T.fit, LIN, (X, Y), optimizer=OTHER, **FIT)
 bad(TypeError, "optimizer", T.fit, LIN, (X, Y), optimizer=torch.optim.Adam, **FIT)
 bad(TypeError, "one_cycle", T.fit, LIN, (X, Y), one_cycle="yes", **FIT)
+bad(ValueError, "warmup", T.fit, LIN, (X, Y), one_cycle=True, warmup=1.0, **FIT)
+bad(TypeError, "warmup", T.fit, LIN, (X, Y), warmup="10%", **FIT)
 bad(TypeError, "progress", T.fit, LIN, (X, Y), epochs=1, loss_fn=CE, progress=1)
 bad(ValueError, "metrics", T.fit, LIN, (X, Y), metrics={"acc": MSE}, **FIT)  # no valid data
 bad(TypeError, "metrics", T.fit, LIN, (X, Y), valid=(X, Y), metrics={"acc": 3}, **FIT)
@@ -311,6 +314,7 @@ bad(ValueError, "lr", T.Recipe, lr=-1)
 bad(ValueError, "weight_decay", T.Recipe, weight_decay=-1)
 bad(ValueError, "width", T.Recipe, width=1)
 bad(TypeError, "one_cycle", T.Recipe, one_cycle=1)
+bad(ValueError, "warmup", T.Recipe, warmup=0)
 good(T.Recipe, epochs=np.int64(2), batch_size=t3, latent_dim=torch.tensor(8))
 bad(TypeError, "recipe", T.get_recipe, 3)
 bad(ValueError, "recipe", T.get_recipe, "best")
@@ -370,6 +374,54 @@ bad(ValueError, "images", W.interpolation_widget, AE, ONE)  # one image: nothing
 bad(ValueError, "images", W.interpolation_widget, AE, torch.rand(3, 28, 28))
 bad(ValueError, "images", W.interpolation_widget, AE, IMG * 255)
 bad(ValueError, "labels", W.interpolation_widget, AE, IMG, torch.eye(10)[:3])
+
+# diagrams
+LB = G.trace_blocks(LAE, ONE[None])  # input, then six blocks
+bad(TypeError, "model", G.trace_blocks, models.LectureAutoencoder, IMG)  # the class
+bad(TypeError, "model", G.trace_blocks, "autoencoder", IMG)
+bad(TypeError, "example", G.trace_blocks, LAE, IMG.numpy())
+bad(ValueError, "example", G.trace_blocks, LAE, torch.rand(2, 1, 32, 32))  # the model's own check
+bad(ValueError, "example", G.trace_blocks, LAE, ONE)  # one image without its batch axis
+bad(ValueError, "example", G.trace_blocks, LAE, torch.rand(28))
+bad(TypeError, "example", G.trace_blocks, LAE, IMG.double())
+bad(ValueError, "example", G.trace_blocks, LIN, torch.rand(2, 3))  # torch's own shape error
+bad(ValueError, "blocks", G.trace_blocks, LAE, IMG, ["encoder.9"])
+bad(ValueError, "blocks", G.trace_blocks, LAE, IMG, [])
+bad(ValueError, "blocks", G.trace_blocks, LAE, IMG, [LIN])  # not a part of the model
+bad(ValueError, "blocks", G.trace_blocks, LAE, IMG, ["encoder", "encoder"])
+bad(TypeError, "blocks", G.trace_blocks, LAE, IMG, "encoder")  # one name, not a list
+bad(TypeError, "blocks", G.trace_blocks, LAE, IMG, [3])
+bad(TypeError, "blocks", G.trace_blocks, LAE, IMG, [(3, "encoder")])
+bad(TypeError, "blocks", G.trace_blocks, LAE, IMG, [nn.ReLU])
+bad(TypeError, "blocks", G.draw_blocks, LAE)  # a model, not its traced blocks
+bad(TypeError, "blocks", G.draw_blocks, [(1, 28, 28), (16, 14, 14)])
+bad(ValueError, "blocks", G.draw_blocks, LB[:1])
+bad(ValueError, "skips", G.draw_blocks, LB, [(0, 7)])
+bad(ValueError, "skips", G.draw_blocks, LB, [(3, 1)])  # backwards
+bad(ValueError, "skips", G.draw_blocks, LB, [("decoder.9", 5)])
+bad(TypeError, "skips", G.draw_blocks, LB, (0, 3))  # one pair, not a list of pairs
+bad(TypeError, "skips", G.draw_blocks, LB, [(0.0, 3)])
+bad(TypeError, "skips", G.draw_blocks, LB, [(0, 3, 5)])
+bad(TypeError, "skips", G.draw_blocks, LB, "encoder.0")
+bad(TypeError, "title", G.draw_blocks, LB, title=3)
+bad(TypeError, "ax", G.draw_blocks, LB, ax="left")
+good(G.draw_blocks, LB, [(np.int64(1), t3)])
+bad(TypeError, "model", G.draw_model, nn.Linear, X)
+bad(ValueError, "example", G.draw_model, LAE, torch.rand(2, 1, 32, 32))
+bad(ValueError, "blocks", G.draw_model, LAE, IMG, ["decoder.9"])
+bad(ValueError, "skips", G.draw_model, LAE, IMG, skips=[(1, 9)])
+bad(TypeError, "title", G.draw_model, LAE, IMG, title=3)
+good(G.draw_model, LAE, IMG, skips=[(i64, -1)])
+bad(TypeError, "label", G.Block, 3, "", (1,))
+bad(TypeError, "module", G.Block, "a", None, (1,))
+bad(TypeError, "shape", G.Block, "a", "", 5)
+bad(ValueError, "shape", G.Block, "a", "", ())
+bad(ValueError, "shape", G.Block, "a", "", (0, 3))
+bad(TypeError, "shape", G.Block, "a", "", (1.5,))
+bad(ValueError, "change", G.Block, "a", "", (1,), "sideways")
+bad(TypeError, "change", G.Block, "a", "", (1,), None)
+bad(ValueError, "factor", G.Block, "a", "", (1,), "down", 0)
+good(G.Block, "a", "", (np.int64(3), t3), "up", np.int64(2))
 
 
 @pytest.mark.parametrize("fn, args, kwargs, error, name", ROWS)

@@ -147,23 +147,29 @@ def open_and_run_all(browser, lab, name: str, timeout_s: float):
     page.wait_for_selector(".jp-Notebook .jp-Cell", state="attached", timeout=60_000)
     wait_for_kernel_ready(page, name)
     # clear the committed outputs first, so that every prompt shows "[ ]" until it runs
+    # JupyterLab attaches a long notebook's cells to the page progressively: count them all
+    # (from the file), or a check over the cells on the page so far passes too early
+    code_cells = sum(c["cell_type"] == "code"
+                     for c in json.loads((ROOT / "notebooks" / name).read_text())["cells"])
+    prompts_js = "[...document.querySelectorAll('.jp-CodeCell .jp-InputArea-prompt')]"
     menu(page, "Edit", "Clear Outputs of All Cells")
     page.wait_for_function(
-        "() => [...document.querySelectorAll('.jp-CodeCell .jp-InputArea-prompt')]"
-        ".every(p => !/\\d/.test(p.textContent))", timeout=30_000)
+        f"(n) => {{ const prompts = {prompts_js};"
+        " return prompts.length === n && prompts.every(p => !/\\d/.test(p.textContent)); }",
+        arg=code_cells, timeout=60_000)
     menu(page, "Run", "Run All Cells")
     start = time.monotonic()
     # every code cell gets an execution count; none is left pending ("[*]") or unrun ("[ ]")
     try:
         page.wait_for_function(
-            """() => {
-                const prompts = [...document.querySelectorAll('.jp-CodeCell .jp-InputArea-prompt')];
-                return prompts.length > 0 && prompts.every(p => /\\[\\d+\\]/.test(p.textContent));
-            }""", timeout=timeout_s * 1000, polling=1000)
+            f"(n) => {{ const prompts = {prompts_js};"
+            " return prompts.length === n && prompts.every(p => /\\[\\d+\\]/.test(p.textContent)); }",
+            arg=code_cells, timeout=timeout_s * 1000, polling=1000)
     except playwright_api.TimeoutError:
         page.screenshot(path=str(SHOTS / f"{Path(name).stem}-timeout.png"), full_page=False)
         prompts = page.locator(".jp-CodeCell .jp-InputArea-prompt").all_text_contents()
-        pytest.fail(f"{name}: cells did not all run within {timeout_s:.0f} s; prompts {prompts}")
+        pytest.fail(f"{name}: its {code_cells} code cells did not all run within {timeout_s:.0f} s; "
+                    f"prompts on the page: {prompts}")
     page.wait_for_function(
         "() => document.querySelector('.jp-Notebook-ExecutionIndicator')"
         ".getAttribute('data-status') === 'idle'", timeout=60_000)

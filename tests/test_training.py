@@ -166,6 +166,25 @@ def test_fit_one_cycle_builds_its_schedule_from_its_own_step_count():
     assert max(seen) == pytest.approx(0.4, rel=0.02)
 
 
+@pytest.mark.parametrize("warmup", [0.1, 0.5])
+def test_fit_one_cycle_peaks_after_its_warmup_fraction(warmup):
+    x, y = toy_classification(100)
+    model = nn.Linear(2, 2)
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.4)
+    seen = []
+
+    def loss_fn(out, target):
+        seen.append(optimizer.param_groups[0]["lr"])
+        return nn.functional.cross_entropy(out, target)
+
+    fit(model, (x, y), epochs=5, batch_size=10, loss_fn=loss_fn, optimizer=optimizer,
+        one_cycle=True, warmup=warmup, progress=False)
+    assert len(seen) == 50
+    peak = max(range(50), key=seen.__getitem__)
+    assert abs(peak - warmup * 50) <= 1, (peak, warmup)  # the rate peaks after warmup * steps
+    assert seen[0] < 0.4 / 20 and seen[-1] < 0.4 / 1000  # starts low, ends near zero
+
+
 def test_fit_records_metrics_and_training_seconds():
     x, y = toy_classification(64)
     history = fit(nn.Linear(2, 2), (x, y), epochs=2, loss_fn=nn.CrossEntropyLoss(), valid=(x, y),
