@@ -2,9 +2,10 @@
 
 A JupyterLab from this environment serves a temporary copy of notebooks/ on a free
 loopback port with a random token. Playwright drives Debian's Chromium
-(/usr/bin/chromium): it opens a notebook, runs all cells, waits until every cell has
-run, checks that no cell shows an error, then moves a slider with the keyboard and
-checks that what the widget shows changes. Screenshots go to data/screenshots/.
+(/usr/bin/chromium): it opens a notebook, clears it, runs all cells, waits until
+JupyterLab's own notebook model says every code cell has run, checks that no cell shows
+an error, then moves a slider with the keyboard and checks that what the widget shows
+changes. Screenshots go to data/screenshots/.
 
 Without Chromium the test is skipped on a laptop (install Debian's `chromium` package);
 in CI (CI=true) a missing Chromium is a failure: .ci/run installs it.
@@ -63,6 +64,8 @@ def lab(tmp_path_factory):
     cmd = [sys.executable, "-m", "jupyterlab", "--no-browser", f"--port={port}",
            "--ip=127.0.0.1", f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={served}",
            "--ServerApp.open_browser=False", "--LabApp.news_url=",
+           # window.jupyterapp: the test reads the notebook's state from JupyterLab's model
+           "--LabApp.expose_app_in_browser=True",
            # a clean, private workspace and settings: nothing restored from earlier runs
            f"--LabApp.workspaces_dir={served.parent / 'workspaces'}",
            f"--LabApp.user_settings_dir={served.parent / 'settings'}"]
@@ -122,13 +125,55 @@ def start_kernel_for(lab, name: str) -> str:
     return kernel_id
 
 
+# The notebook's state is read from JupyterLab's own document model (exposed to the page
+# with --LabApp.expose_app_in_browser), never from the cells attached to the page so far:
+# JupyterLab attaches a long notebook's cells progressively, so a check over the page's
+# prompts can pass before the last cells exist (a flake seen in CI).
+PANEL_JS = """(name) => {
+    const app = window.jupyterapp;
+    if (!app) return null;
+    return [...app.shell.widgets('main')].find(w => w.context && w.context.path === name) || null;
+}"""
+STATE_JS = f"""(name) => {{
+    const panel = ({PANEL_JS})(name);
+    if (!panel || !panel.context.isReady || !panel.content.model) return null;
+    const cells = [...panel.content.model.cells].filter(c => c.type === 'code');
+    const kernel = panel.sessionContext.session && panel.sessionContext.session.kernel;
+    return {{code: cells.length,
+             counted: cells.filter(c => c.executionCount !== null).length,
+             outputs: cells.reduce((n, c) => n + c.outputs.length, 0),
+             errors: cells.filter(c => [...Array(c.outputs.length).keys()]
+                                       .some(i => c.outputs.get(i).type === 'error')).length,
+             kernel: kernel ? kernel.status : null,
+             dialog: document.querySelector('.jp-Dialog') !== null,
+             current: window.jupyterapp.shell.currentWidget === panel}};
+}}"""
+
+
+def notebook_state(page, name: str) -> dict | None:
+    """The open notebook as JupyterLab's model sees it: code cells, how many have an execution
+    count, total outputs, the kernel's status, whether a dialog is open, whether it is current."""
+    return page.evaluate(STATE_JS, name)
+
+
+def wait_for_state(page, name: str, condition: str, timeout_s: float, what: str) -> dict:
+    """Wait until `condition` (JavaScript over the state `s`) holds; fail naming `what` and the
+    last state seen, with a screenshot."""
+    try:
+        page.wait_for_function(
+            f"(name) => {{ const s = ({STATE_JS})(name); return s !== null && ({condition}); }}",
+            arg=name, timeout=timeout_s * 1000, polling=500)
+    except playwright_api.TimeoutError:
+        page.screenshot(path=str(SHOTS / f"{Path(name).stem}-timeout.png"), full_page=False)
+        pytest.fail(f"{name}: {what} within {timeout_s:.0f} s; last state {notebook_state(page, name)}",
+                    pytrace=False)
+    return notebook_state(page, name)
+
+
 def wait_for_kernel_ready(page, name: str) -> None:
-    """Wait until the notebook shows an idle kernel. A kernel dialog ("Select Kernel") is a
-    failure that names the dialog: it means the page did not join the kernel we started."""
-    page.wait_for_function(
-        "() => { const s = document.querySelector('.jp-Notebook-ExecutionIndicator');"
-        " return document.querySelector('.jp-Dialog') !== null"
-        "   || (s !== null && s.getAttribute('data-status') === 'idle'); }", timeout=60_000)
+    """Wait until the notebook's kernel is idle (or a dialog opened). A kernel dialog ("Select
+    Kernel") is a failure that names the dialog: the page did not join the kernel we started."""
+    wait_for_state(page, name, "s.dialog || s.kernel === 'idle'", 90, "the kernel did not become idle")
     dialog = page.locator(".jp-Dialog")
     if dialog.count():
         page.screenshot(path=str(SHOTS / f"{Path(name).stem}-dialog.png"), full_page=False)
@@ -136,55 +181,52 @@ def wait_for_kernel_ready(page, name: str) -> None:
                     f"{' '.join(dialog.first.inner_text().split())!r}")
 
 
+def run_command(page, name: str, command: str) -> None:
+    """Make the notebook the current widget, then start a JupyterLab command (what its menu
+    entry runs) on it. Returns at once; the caller waits for the state it expects."""
+    page.evaluate(f"""([name, command]) => {{
+        const panel = ({PANEL_JS})(name);
+        window.jupyterapp.shell.activateById(panel.id);
+        window.jupyterapp.commands.execute(command);
+    }}""", [name, command])
+
+
 def open_and_run_all(browser, lab, name: str, timeout_s: float):
-    """Open a notebook, run all cells, wait until all have run; return the page."""
+    """Open a notebook, clear it, run all cells, wait until all have run; return the page."""
     base, token = lab
     start_kernel_for(lab, name)
+    code_cells = sum(c["cell_type"] == "code"
+                     for c in json.loads((ROOT / "notebooks" / name).read_text())["cells"])
     page = browser.new_page(viewport={"width": 1400, "height": 1000})
     # a workspace of its own per notebook, so no tab of an earlier test is restored
     page.goto(f"{base}/lab/workspaces/{Path(name).stem}/tree/{name}?token={token}&reset",
               timeout=60_000)
     page.wait_for_selector(".jp-Notebook .jp-Cell", state="attached", timeout=60_000)
     wait_for_kernel_ready(page, name)
-    # clear the committed outputs first, so that every prompt shows "[ ]" until it runs
-    # JupyterLab attaches a long notebook's cells to the page progressively: count them all
-    # (from the file), or a check over the cells on the page so far passes too early
-    code_cells = sum(c["cell_type"] == "code"
-                     for c in json.loads((ROOT / "notebooks" / name).read_text())["cells"])
-    prompts_js = "[...document.querySelectorAll('.jp-CodeCell .jp-InputArea-prompt')]"
-    menu(page, "Edit", "Clear Outputs of All Cells")
-    page.wait_for_function(
-        f"(n) => {{ const prompts = {prompts_js};"
-        " return prompts.length === n && prompts.every(p => !/\\d/.test(p.textContent)); }",
-        arg=code_cells, timeout=60_000)
-    menu(page, "Run", "Run All Cells")
+    state = notebook_state(page, name)
+    assert state["code"] == code_cells, f"{name}: JupyterLab's model {state}; file: {code_cells} code cells"
+    # clear the committed outputs and execution counts first: a count then means "ran now"
+    run_command(page, name, "notebook:clear-all-cell-outputs")
+    wait_for_state(page, name, "s.counted === 0 && s.outputs === 0", 30, "the outputs were not cleared")
     start = time.monotonic()
-    # every code cell gets an execution count; none is left pending ("[*]") or unrun ("[ ]")
-    try:
-        page.wait_for_function(
-            f"(n) => {{ const prompts = {prompts_js};"
-            " return prompts.length === n && prompts.every(p => /\\[\\d+\\]/.test(p.textContent)); }",
-            arg=code_cells, timeout=timeout_s * 1000, polling=1000)
-    except playwright_api.TimeoutError:
-        page.screenshot(path=str(SHOTS / f"{Path(name).stem}-timeout.png"), full_page=False)
-        prompts = page.locator(".jp-CodeCell .jp-InputArea-prompt").all_text_contents()
-        pytest.fail(f"{name}: its {code_cells} code cells did not all run within {timeout_s:.0f} s; "
-                    f"prompts on the page: {prompts}")
-    page.wait_for_function(
-        "() => document.querySelector('.jp-Notebook-ExecutionIndicator')"
-        ".getAttribute('data-status') === 'idle'", timeout=60_000)
+    run_command(page, name, "notebook:run-all-cells")
+    # cells run in order and a failing cell stops the rest: when every code cell has an
+    # execution count and the kernel is idle, all have run (an error ends the wait early)
+    wait_for_state(page, name, f"(s.counted === {code_cells} || s.errors > 0) && s.kernel === 'idle'",
+                   timeout_s, f"its {code_cells} code cells did not all run")
     elapsed = time.monotonic() - start
     errors = page.locator(".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr']")
     tracebacks = [t for t in errors.all_text_contents() if "Traceback" in t or "Error" in t]
+    error_outputs = page.evaluate(f"""(name) => {{
+        const panel = ({PANEL_JS})(name);
+        return [...panel.content.model.cells].filter(c => c.type === 'code')
+            .flatMap(c => [...Array(c.outputs.length).keys()].map(i => c.outputs.get(i).toJSON()))
+            .filter(o => o.output_type === 'error').map(o => o.ename + ': ' + o.evalue);
+    }}""", name)
     page.screenshot(path=str(SHOTS / f"{Path(name).stem}-ran.png"), full_page=False)
+    assert not error_outputs, f"{name}: error output after Run All: {error_outputs}"
     assert not tracebacks, f"{name}: error output after Run All:\n{tracebacks[0][:2000]}"
     return page, elapsed
-
-
-def menu(page, top: str, item: str) -> None:
-    """Click a JupyterLab menu bar entry, then an item of its menu."""
-    page.locator(".lm-MenuBar-itemLabel", has_text=top).first.click()
-    page.locator(".lm-Menu-itemLabel", has_text=item).first.click()
 
 
 def press_on_slider(page, widget, presses: int) -> None:
