@@ -121,9 +121,10 @@ def _size_change(before: torch.Size | None, after: torch.Size) -> tuple[str, int
 
 def _resolve_blocks(model: nn.Module, blocks) -> list[tuple[str | None, str, nn.Module]]:
     """(label or None, module name, module) for each chosen block; None labels come from the layer."""
-    names = {m: name for name, m in model.named_modules()}
+    by_name = dict(model.named_modules())
+    names = {m: name for name, m in by_name.items()}
     if blocks is None:
-        leaves = [(name, m) for name, m in model.named_modules() if next(m.children(), None) is None]
+        leaves = [(name, m) for name, m in by_name.items() if next(m.children(), None) is None]
         return [(None, name, m) for name, m in leaves]
     if isinstance(blocks, (str, nn.Module)) or not isinstance(blocks, Sequence):
         raise TypeError(f"blocks must be a list of module names ('encoder.0'), modules or (label, module) "
@@ -136,7 +137,7 @@ def _resolve_blocks(model: nn.Module, blocks) -> list[tuple[str | None, str, nn.
         if label is not None and not isinstance(label, str):
             raise TypeError(f"blocks: a (label, module) pair needs a string label, got {describe(item)}")
         if isinstance(target, str):
-            found = dict(model.named_modules()).get(target)
+            found = by_name.get(target)
             if found is None:
                 known = [n for n in names.values() if n][:12]
                 raise ValueError(f"blocks: the model has no module named {target!r}; its modules include "

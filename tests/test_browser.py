@@ -142,8 +142,9 @@ STATE_JS = f"""(name) => {{
     return {{code: cells.length,
              counted: cells.filter(c => c.executionCount !== null).length,
              outputs: cells.reduce((n, c) => n + c.outputs.length, 0),
-             errors: cells.filter(c => [...Array(c.outputs.length).keys()]
-                                       .some(i => c.outputs.get(i).type === 'error')).length,
+             errors: cells.flatMap(c => [...Array(c.outputs.length).keys()]
+                                          .map(i => c.outputs.get(i).toJSON()))
+                          .filter(o => o.output_type === 'error').map(o => o.ename + ': ' + o.evalue),
              kernel: kernel ? kernel.status : null,
              dialog: document.querySelector('.jp-Dialog') !== null,
              current: window.jupyterapp.shell.currentWidget === panel}};
@@ -152,7 +153,8 @@ STATE_JS = f"""(name) => {{
 
 def notebook_state(page, name: str) -> dict | None:
     """The open notebook as JupyterLab's model sees it: code cells, how many have an execution
-    count, total outputs, the kernel's status, whether a dialog is open, whether it is current."""
+    count, total outputs, the error outputs ('ename: evalue'), the kernel's status, whether a
+    dialog is open, whether it is current."""
     return page.evaluate(STATE_JS, name)
 
 
@@ -212,19 +214,13 @@ def open_and_run_all(browser, lab, name: str, timeout_s: float):
     run_command(page, name, "notebook:run-all-cells")
     # cells run in order and a failing cell stops the rest: when every code cell has an
     # execution count and the kernel is idle, all have run (an error ends the wait early)
-    wait_for_state(page, name, f"(s.counted === {code_cells} || s.errors > 0) && s.kernel === 'idle'",
-                   timeout_s, f"its {code_cells} code cells did not all run")
+    done = f"(s.counted === {code_cells} || s.errors.length) && s.kernel === 'idle'"
+    state = wait_for_state(page, name, done, timeout_s, f"its {code_cells} code cells did not all run")
     elapsed = time.monotonic() - start
-    errors = page.locator(".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr']")
-    tracebacks = [t for t in errors.all_text_contents() if "Traceback" in t or "Error" in t]
-    error_outputs = page.evaluate(f"""(name) => {{
-        const panel = ({PANEL_JS})(name);
-        return [...panel.content.model.cells].filter(c => c.type === 'code')
-            .flatMap(c => [...Array(c.outputs.length).keys()].map(i => c.outputs.get(i).toJSON()))
-            .filter(o => o.output_type === 'error').map(o => o.ename + ': ' + o.evalue);
-    }}""", name)
+    stderr = page.locator(".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr']")
+    tracebacks = [t for t in stderr.all_text_contents() if "Traceback" in t or "Error" in t]
     page.screenshot(path=str(SHOTS / f"{Path(name).stem}-ran.png"), full_page=False)
-    assert not error_outputs, f"{name}: error output after Run All: {error_outputs}"
+    assert not state["errors"], f"{name}: error output after Run All: {state['errors']}"
     assert not tracebacks, f"{name}: error output after Run All:\n{tracebacks[0][:2000]}"
     return page, elapsed
 
