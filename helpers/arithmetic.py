@@ -130,3 +130,42 @@ def conv_transpose_as_conv(x: torch.Tensor, weight: torch.Tensor, s: int = 1, p:
     z = F.pad(zero_insert(x, s), (qw, qw + op, qh, qh + op))  # (left, right, top, bottom)
     flipped = weight.flip(-2, -1).transpose(0, 1)  # [C_out, C_in, kh, kw]
     return F.conv2d(z, flipped, dilation=d)
+
+
+def scatter_stamps(x: torch.Tensor, kernel: torch.Tensor, s: int = 1) -> torch.Tensor:
+    """Return the transposed convolution's stamps, one per input pixel, before they are summed.
+
+    Stamp t (input pixel (i, j) = divmod(t, w)) is ``x[i, j] * kernel`` placed at row
+    ``i*s`` and column ``j*s`` of the uncropped output. The result is
+    [h*w, (h-1)*s + kh, (w-1)*s + kw]; its sum over the first dimension is
+    ``F.conv_transpose2d(x, kernel, stride=s)`` (no padding: padding crops the sum).
+    Drawn step by step in notebook 02.
+    """
+    _check_tensor("x", x, dims=2, floating=True)
+    _check_tensor("kernel", kernel, dims=2, floating=True)
+    if kernel.dtype != x.dtype or kernel.device != x.device:
+        raise ValueError(f"kernel ({_describe(kernel)}) and x ({_describe(x)}) must share dtype "
+                         f"and device; convert one with .to(x)")
+    s = _check_int("s", s, 1)
+    (h, w), (kh, kw) = x.shape, kernel.shape
+    stamps = x.new_zeros(h * w, (h - 1) * s + kh, (w - 1) * s + kw)
+    for t in range(h * w):
+        i, j = divmod(t, w)
+        stamps[t, i * s:i * s + kh, j * s:j * s + kw] = x[i, j] * kernel
+    return stamps
+
+
+def phase_kernels(kernel: torch.Tensor, s: int) -> dict[tuple[int, int], torch.Tensor]:
+    """Split a transposed convolution's kernel into its s*s phase kernels ``kernel[a::s, b::s]``.
+
+    Output pixel (s*m + a, s*n + b) of a stride-s transposed convolution (before cropping)
+    only ever meets the taps ``kernel[a::s, b::s]``: the output is s*s stride-1 transposed
+    convolutions, one per phase (a, b), interleaved. For k=3, s=2 the phases hold 4, 2, 2
+    and 1 taps, the source of the checkerboard (notebooks 02 §5 and 03). The kernel is
+    [kh, kw] or [..., kh, kw]; a phase is empty when s exceeds the kernel size.
+    """
+    _check_tensor("kernel", kernel)
+    if kernel.dim() < 2:
+        raise ValueError(f"kernel must have at least 2 dimensions (..., kh, kw), got {_describe(kernel)}")
+    s = _check_int("s", s, 1)
+    return {(a, b): kernel[..., a::s, b::s] for a in range(s) for b in range(s)}

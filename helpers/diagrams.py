@@ -32,7 +32,8 @@ CHANGES = ("same", "down", "up", "reshape")
 COLORS = {"input": "#ffffff", "same": "#cccccc", "down": "#56b4e9", "up": "#e69f00", "reshape": "#cc79a7"}
 SKIP = "#009e73"  # bluish green: skip arrows
 SLOT, LINE, FONT = 0.95, 0.16, 8.5  # inches per block, inches per text line, points
-LEGEND = {"same": "same spatial size", "down": "downsampling ↓", "up": "upsampling ↑", "reshape": "reshape"}
+LEGEND = {"same": "same size (or border trimmed)", "down": "downsampling ↓", "up": "upsampling ↑",
+          "reshape": "reshape"}
 # parameter-free or per-channel layers that keep the shape: merged into the previous block's label
 MERGED = (nn.ReLU, nn.LeakyReLU, nn.ELU, nn.GELU, nn.SiLU, nn.Sigmoid, nn.Tanh, nn.Softmax,
           nn.Identity, nn.Dropout, nn.Dropout2d, nn.BatchNorm1d, nn.BatchNorm2d)
@@ -303,7 +304,19 @@ def _legend_handles(blocks: list[Block], skips) -> list:
     kinds = [c for c in CHANGES if any(b.change == c for b in blocks[1:])]
     handles = [Patch(facecolor=COLORS["input"], edgecolor="#222222", linewidth=2.2, label="input / output")]
     handles += [Patch(facecolor=COLORS[c], edgecolor="#222222", label=LEGEND[c]) for c in kinds]
-    return handles + ([Line2D([], [], color=SKIP, linewidth=1.4, label="skip connection")] if skips else [])
+    texts = {text for _, _, text in skips}
+    what = texts.pop() if len(texts) == 1 and "" not in texts else "skip connection"  # one kind: name it
+    return handles + ([Line2D([], [], color=SKIP, linewidth=1.4, label=what)] if skips else [])
+
+
+def _describe_blocks(blocks: list[Block], skips, title: str) -> str:
+    """A sentence per diagram for screen readers: the chain of blocks with their shapes, then the skips."""
+    chain = "; ".join(f"{b.label} {b.shape_text}" for b in blocks[1:])
+    text = f"{title}. Block diagram, left to right: input {blocks[0].shape_text}; {chain}."
+    for a, b, what in skips:
+        named = f" ({what})" if what else ""
+        text += f" An arrow{named} goes from {blocks[a].label} to {blocks[b].label}."
+    return text
 
 
 def draw_blocks(blocks: Sequence[Block], skips=(), title: str | None = None,
@@ -315,6 +328,8 @@ def draw_blocks(blocks: Sequence[Block], skips=(), title: str | None = None,
     arrow into it by how much. `skips`: (from, to) or (from, to, text) pairs of block
     indices, labels or module names, drawn as arrows above the chain. Without `ax`, the
     figure is sized to fit (about an inch per block); with one, it is drawn in data inches.
+    The figure's label (``fig.get_label()``) is a sentence that lists the blocks and their
+    shapes: `helpers.plotting.show_figure` uses it as the picture's alt text.
     """
     if isinstance(blocks, nn.Module):
         raise TypeError(f"blocks must be the list of Blocks that trace_blocks returns, got the model "
@@ -367,6 +382,7 @@ def draw_blocks(blocks: Sequence[Block], skips=(), title: str | None = None,
               bbox_transform=ax.transData, frameon=False, fontsize=FONT, handlelength=1.4,
               columnspacing=1.2, borderaxespad=0)
     ax.text(0.15, height - 0.1, title, ha="left", va="top", fontsize=11, weight="bold")
+    ax.figure.set_label(_describe_blocks(blocks, skips, title))  # alt text: show_figure uses it
     return ax.figure
 
 

@@ -147,14 +147,47 @@ def plot_history(history: dict[str, list[float]], *, ax=None, logy: bool = True,
     return ax
 
 
+# Colours of the convolution drawings (Okabe-Ito, colour-blind safe): the input is blue,
+# the output vermillion, the kernel green, the current step's outline orange.
+INPUT_COLOUR, OUTPUT_COLOUR, KERNEL_COLOUR, STEP_COLOUR = "#0072B2", "#D55E00", "#009E73", "#E69F00"
+
+
+def show_figure(fig, alt: str | None = None) -> None:
+    """Show a figure in the notebook with alt text for screen readers, then close it.
+
+    The text goes in the output's ``image/png`` metadata (``alt``), which nbconvert,
+    nbsphinx and Jupyter Book turn into the image's alt attribute. Without `alt`, the
+    figure's label is used: `helpers.diagrams` writes one that lists the blocks. Closing
+    the figure keeps the inline backend from showing it a second time.
+    """
+    from IPython.display import display
+    from matplotlib.figure import Figure
+
+    if not isinstance(fig, Figure):
+        raise TypeError(f"fig must be a matplotlib Figure (fig, ax = plt.subplots()), got {describe(fig)}")
+    if alt is None:
+        alt = fig.get_label()
+        if len(alt.split()) < 3:
+            raise ValueError("alt is missing: pass a sentence saying what the figure shows "
+                             "(only helpers.diagrams figures carry one of their own)")
+    if not isinstance(alt, str):
+        raise TypeError(f"alt must be a sentence (a string) saying what the figure shows, got "
+                        f"{describe(alt)}")
+    if len(alt.split()) < 3:
+        raise ValueError(f"alt must be a sentence saying what the figure shows, got {alt!r}")
+    display(fig, metadata={"image/png": {"alt": alt}})
+    plt.close(fig)
+
+
 def draw_transposed_conv(i: int, k: int, s: int = 1, p: int = 0, op: int = 0, d: int = 1,
-                         axes=None):
+                         axes=None, legend: bool = True):
     """Draw a transposed convolution as the direct convolution it equals (conv_arithmetic style).
 
     Left: the i x i input (blue) with s-1 zeros inserted between pixels (white), padded
     by d(k-1)-p on each side plus op on the bottom/right (grey), and the dilated kernel's
-    taps at its first position (dots). Right: the output, with the pixel those taps make.
-    Taught in notebook 02. Returns the figure.
+    taps at its first position (dots). Right: the output (light orange), with the pixel
+    those taps make (dark). `legend` puts the colour key under the input panel. Taught in
+    notebook 02. Returns the figure.
     """
     import numpy as np
     from matplotlib.colors import ListedColormap
@@ -163,6 +196,7 @@ def draw_transposed_conv(i: int, k: int, s: int = 1, p: int = 0, op: int = 0, d:
 
     o = transposed_output_size(i, k, s, p, op, d)  # checks every size and names the bad one
     i, k, s, p, op, d = (check_int(name, v) for name, v in zip("i k s p op d".split(), (i, k, s, p, op, d)))
+    legend = check_bool("legend", legend)
     if axes is not None and (not hasattr(axes, "__len__") or len(axes) != 2
                              or not all(isinstance(a, Axes) for a in axes)):
         raise TypeError(f"axes must be two matplotlib Axes (input panel, output panel) or None, "
@@ -177,13 +211,14 @@ def draw_transposed_conv(i: int, k: int, s: int = 1, p: int = 0, op: int = 0, d:
     if axes is None:
         _, axes = plt.subplots(1, 2, figsize=(7, 3.4), width_ratios=[max(n, 1), max(o, 1)])
     left, right = axes
-    left.imshow(cells, cmap=ListedColormap(["#e6e6e6", "#ffffff", "#4c72b0"]), vmin=0, vmax=2)
+    left.imshow(cells, cmap=ListedColormap(["#d9d9d9", "#ffffff", INPUT_COLOUR]), vmin=0, vmax=2)
     taps = np.arange(k) * d
     ty, tx = np.meshgrid(taps, taps, indexing="ij")
-    left.scatter(tx.ravel(), ty.ravel(), s=max(8, 260 // max(n, 1)), c="#dd8452", zorder=3)
+    left.scatter(tx.ravel(), ty.ravel(), s=max(8, 260 // max(n, 1)), c=STEP_COLOUR, ec="black",
+                 linewidths=0.5, zorder=3)
     out = np.zeros((o, o))
     out[0, 0] = 1
-    right.imshow(out, cmap=ListedColormap(["#55a868", "#c44e52"]), vmin=0, vmax=1)
+    right.imshow(out, cmap=ListedColormap(["#fdd0a2", OUTPUT_COLOUR]), vmin=0, vmax=1)
     for ax, m in ((left, n), (right, o)):
         ax.set_xticks(np.arange(-0.5, m, 1), minor=True)
         ax.set_yticks(np.arange(-0.5, m, 1), minor=True)
@@ -193,4 +228,188 @@ def draw_transposed_conv(i: int, k: int, s: int = 1, p: int = 0, op: int = 0, d:
                    fontsize=9)
     right.set_title(f"output {o}×{o}", fontsize=9)
     left.set_xlabel(f"k={k}, s={s}, p={p}, op={op}, d={d}", fontsize=9)
+    right.set_xlabel("dark: the pixel the dots make", fontsize=9)
+    if legend:
+        from matplotlib.lines import Line2D
+        from matplotlib.patches import Patch
+
+        key = [Patch(fc=INPUT_COLOUR, ec="#888888", label="input pixel"),
+               Patch(fc="#ffffff", ec="#888888", label="inserted zero"),
+               Patch(fc="#d9d9d9", ec="#888888", label="padding"),
+               Line2D([], [], ls="", marker="o", mfc=STEP_COLOUR, mec="black", label="kernel taps")]
+        left.legend(handles=key, loc="upper center", bbox_to_anchor=(0.5, -0.14), ncol=2, fontsize=8,
+                    frameon=False)
     return left.figure
+
+
+
+def _check_step_args(x, kernel, s, p) -> tuple[int, int, int]:
+    """Validate a step-through's arguments; return (s, p, number of steps)."""
+    check_tensor("x", x, dims=2, floating=True)
+    check_tensor("kernel", kernel, dims=2, floating=True)
+    if kernel.shape[0] != kernel.shape[1]:
+        raise ValueError(f"kernel must be square (k x k), got {describe(kernel)}")
+    s, p = check_int("s", s, 1), check_int("p", p, 0)
+    k = kernel.shape[0]
+    if p > k - 1:
+        raise ValueError(f"p={p} crops more than the kernel adds (k-1 = {k - 1}); these drawings need "
+                         f"p <= k-1")
+    for size in x.shape:
+        if (size - 1) * s + k - 2 * p < 1:
+            raise ValueError(f"p={p} crops the whole {(size - 1) * s + k}-pixel output; use a smaller p")
+    return s, p, check_int("steps", len(x.flatten()), 1)
+
+
+def _grid(ax, values, cmap, norm, *, texts=True, shown=None, fontsize=9) -> None:
+    """Draw a matrix as labelled cells; `shown` (bool mask) blanks the cells not yet drawn."""
+    import numpy as np
+
+    values = np.asarray(values, dtype=float)
+    mask = np.ones(values.shape, bool) if shown is None else np.asarray(shown)
+    ax.imshow(np.where(mask, values, np.nan), cmap=cmap, norm=norm)
+    ax.set_facecolor("#f2f2f2")
+    rows, cols = values.shape
+    ax.set_xticks(np.arange(-0.5, cols, 1), minor=True)
+    ax.set_yticks(np.arange(-0.5, rows, 1), minor=True)
+    ax.grid(which="minor", color="#9a9a9a", linewidth=0.6)
+    ax.tick_params(which="both", length=0, labelbottom=False, labelleft=False)
+    if texts:
+        cmap_ = plt.get_cmap(cmap)
+        for r in range(rows):
+            for c in range(cols):
+                if mask[r, c]:
+                    shade = cmap_(norm(values[r, c]))
+                    dark = 0.299 * shade[0] + 0.587 * shade[1] + 0.114 * shade[2] < 0.55
+                    ax.text(c, r, f"{values[r, c]:g}", ha="center", va="center", fontsize=fontsize,
+                            color="white" if dark else "black")
+
+
+def _outline(ax, row, col, height, width, colour=STEP_COLOUR, **style) -> None:
+    from matplotlib.patches import Rectangle
+
+    ax.add_patch(Rectangle((col - 0.5, row - 0.5), width, height, fill=False, ec=colour,
+                           lw=style.pop("lw", 3), **style))
+
+
+def draw_scatter_step(x: torch.Tensor, kernel: torch.Tensor, s: int = 1, p: int = 0,
+                      step: int | None = None, axes=None):
+    """Draw step `step` of a transposed convolution as stamps (notebook 02; d2l's picture).
+
+    Three panels: the INPUT x with the current pixel outlined; that pixel's stamp,
+    x[i, j] times the kernel, placed s pixels further per input step; and the OUTPUT so
+    far, the sum of the stamps up to this one, with a dashed box around what remains
+    after cropping p pixels from every border. `step` counts from 0 to x.numel()-1
+    (None: the last). Colours keep one scale across steps. Returns the figure.
+    """
+    import numpy as np
+    from matplotlib.colors import Normalize
+
+    from helpers.arithmetic import scatter_stamps
+
+    s, p, n = _check_step_args(x, kernel, s, p)
+    step = n - 1 if step is None else check_int("step", step, 0, n - 1)
+    if axes is not None and (not hasattr(axes, "__len__") or len(axes) != 3
+                             or not all(isinstance(a, Axes) for a in axes)):
+        raise TypeError(f"axes must be three matplotlib Axes (input, stamp, output) or None, "
+                        f"got {describe(axes)}")
+    x, kernel = x.detach().cpu().float(), kernel.detach().cpu().float()
+    stamps = scatter_stamps(x, kernel, s).numpy()
+    total = stamps.sum(0)
+    so_far = stamps[:step + 1].sum(0)
+    (h, w), k = x.shape, kernel.shape[0]
+    i, j = divmod(step, w)
+    big = (total.shape[0], total.shape[1])
+    if axes is None:
+        _, axes = plt.subplots(1, 3, figsize=(3 + 0.55 * (w + 2 * big[1]), 0.6 * max(big[0], 4) + 1.3),
+                               width_ratios=[w, big[1], big[1]])
+    ax_in, ax_stamp, ax_out = axes
+    low = min(0.0, float(stamps.min()), float(total.min()))
+    out_norm = Normalize(low, max(float(total.max()), float(stamps.max()), low + 1e-9))
+    in_norm = Normalize(min(0.0, float(x.min())), max(float(x.max()), 1e-9))
+    _grid(ax_in, x.numpy(), "Blues", in_norm)
+    _outline(ax_in, i, j, 1, 1)
+    ax_in.set_title(f"INPUT x ({h}×{w})\npixel ({i}, {j}) = {x[i, j].item():g}", color=INPUT_COLOUR,
+                    fontsize=10)
+    footprint = np.zeros(big, bool)
+    footprint[i * s:i * s + k, j * s:j * s + k] = True
+    _grid(ax_stamp, stamps[step], "Greens", out_norm, shown=footprint)
+    _outline(ax_stamp, i * s, j * s, k, k)
+    ax_stamp.set_title(f"stamp {step + 1} of {n}: {x[i, j].item():g} × kernel\nplaced at row {i}·{s}, "
+                       f"column {j}·{s}", color=KERNEL_COLOUR, fontsize=10)
+    touched = np.zeros(big, bool)
+    for t in range(step + 1):
+        ti, tj = divmod(t, w)
+        touched[ti * s:ti * s + k, tj * s:tj * s + k] = True
+    _grid(ax_out, so_far, "Oranges", out_norm, shown=touched)
+    _outline(ax_out, i * s, j * s, k, k)
+    if p:
+        _outline(ax_out, p, p, big[0] - 2 * p, big[1] - 2 * p, colour="black", lw=2, ls="--")
+    kept = f"; dashed: the {big[0] - 2 * p}×{big[1] - 2 * p} kept (p={p})" if p else ""
+    ax_out.set_title(f"OUTPUT so far ({big[0]}×{big[1]}):\nsum of stamps 1–{step + 1}{kept}",
+                     color=OUTPUT_COLOUR, fontsize=10)
+    return ax_in.figure
+
+
+def draw_direct_step(x: torch.Tensor, kernel: torch.Tensor, s: int = 1, p: int = 0,
+                     step: int | None = None, axes=None):
+    """Draw step `step` of a transposed convolution computed as a direct convolution (notebook 02).
+
+    Three panels: the INPUT after inserting s-1 zeros between pixels (input pixels blue,
+    inserted zeros white, the k-1-p padding grey), with the window of output pixel `step`
+    outlined; the kernel flipped by 180°, which is what slides; and the OUTPUT, filled in
+    up to the current pixel. `step` counts output pixels row by row from 0 (None: the
+    last). Returns the figure.
+    """
+    import numpy as np
+    from matplotlib.colors import ListedColormap, Normalize
+
+    from helpers.arithmetic import zero_insert
+
+    s, p, _ = _check_step_args(x, kernel, s, p)
+    if axes is not None and (not hasattr(axes, "__len__") or len(axes) != 3
+                             or not all(isinstance(a, Axes) for a in axes)):
+        raise TypeError(f"axes must be three matplotlib Axes (input, kernel, output) or None, "
+                        f"got {describe(axes)}")
+    x, kernel = x.detach().cpu().float(), kernel.detach().cpu().float()
+    k = kernel.shape[0]
+    q = k - 1 - p
+    z = torch.nn.functional.pad(zero_insert(x, s), (q, q, q, q)).numpy()
+    flipped = kernel.flip(0, 1).numpy()
+    out = torch.nn.functional.conv2d(torch.as_tensor(z)[None, None],
+                                     torch.as_tensor(flipped.copy())[None, None])[0, 0].numpy()
+    oh, ow = out.shape
+    step = oh * ow - 1 if step is None else check_int("step", step, 0, oh * ow - 1)
+    r, c = divmod(step, ow)
+    n_rows, n_cols = z.shape
+    if axes is None:
+        _, axes = plt.subplots(1, 3, figsize=(3 + 0.55 * (n_cols + k + ow), 0.6 * max(n_rows, 4) + 1.3),
+                               width_ratios=[n_cols, k, ow])
+    ax_in, ax_kernel, ax_out = axes
+    u = np.arange(n_rows) - q
+    v = np.arange(n_cols) - q
+    inside = np.outer((u >= 0) & (u <= (x.shape[0] - 1) * s), (v >= 0) & (v <= (x.shape[1] - 1) * s))
+    pixel = np.outer((u >= 0) & (u % s == 0) & (u <= (x.shape[0] - 1) * s),
+                     (v >= 0) & (v % s == 0) & (v <= (x.shape[1] - 1) * s))
+    kind = inside.astype(int) + pixel  # 0 padding, 1 inserted zero, 2 input pixel
+    ax_in.imshow(kind, cmap=ListedColormap(["#d9d9d9", "#ffffff", "#9ecae1"]), vmin=0, vmax=2)
+    ax_in.set_xticks(np.arange(-0.5, n_cols, 1), minor=True)
+    ax_in.set_yticks(np.arange(-0.5, n_rows, 1), minor=True)
+    ax_in.grid(which="minor", color="#9a9a9a", linewidth=0.6)
+    ax_in.tick_params(which="both", length=0, labelbottom=False, labelleft=False)
+    for rr in range(n_rows):
+        for cc in range(n_cols):
+            ax_in.text(cc, rr, f"{z[rr, cc]:g}", ha="center", va="center", fontsize=9,
+                       color="black" if pixel[rr, cc] else "#8c8c8c")
+    _outline(ax_in, r, c, k, k)
+    ax_in.set_title(f"INPUT {x.shape[0]}×{x.shape[1]}, zeros inserted (white),\npadded by k−1−p = {q} "
+                    f"(grey): {n_rows}×{n_cols}", color=INPUT_COLOUR, fontsize=10)
+    k_norm = Normalize(min(0.0, float(flipped.min())), max(float(flipped.max()), 1e-9))
+    _grid(ax_kernel, flipped, "Greens", k_norm)
+    ax_kernel.set_title("kernel, flipped\n(rotated 180°)", color=KERNEL_COLOUR, fontsize=10)
+    shown = (np.arange(oh * ow) <= step).reshape(oh, ow)
+    o_norm = Normalize(min(0.0, float(out.min())), max(float(out.max()), 1e-9))
+    _grid(ax_out, out, "Oranges", o_norm, shown=shown)
+    _outline(ax_out, r, c, 1, 1)
+    ax_out.set_title(f"OUTPUT {oh}×{ow}: pixel ({r}, {c})\n= Σ window × flipped kernel = {out[r, c]:g}",
+                     color=OUTPUT_COLOUR, fontsize=10)
+    return ax_in.figure

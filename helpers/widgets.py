@@ -1,7 +1,7 @@
 """Interactive widgets of the series.
 
 Only API present in both ipywidgets 7.7 (Google Colab) and 8.x (JupyterLab 4) is used:
-`IntSlider`, `FloatSlider`, `HTML`, `HBox`/`VBox` and `observe`.
+`IntSlider`, `FloatSlider`, `Play`, `HTML`, `HBox`/`VBox`, `jslink` and `observe`.
 
 Pictures travel as JSON, never as binary widget buffers: each picture is a PNG encoded
 as a ``data:image/png;base64,...`` URI inside an ``<img>`` tag of an `HTML` widget.
@@ -25,7 +25,15 @@ import ipywidgets as widgets
 import matplotlib.pyplot as plt
 import torch
 
-from helpers._checks import check_images, check_int, check_module, check_tensor, describe, model_device
+from helpers._checks import (
+    check_callable,
+    check_images,
+    check_int,
+    check_module,
+    check_tensor,
+    describe,
+    model_device,
+)
 
 
 class _Panel(widgets.VBox):
@@ -224,6 +232,52 @@ def overlap_explorer(k: int = 3, s: int = 2) -> widgets.VBox:
     draw()
     return _panel([widgets.HBox([widgets.VBox([k_slider, s_slider]), picture]), summary],
                   "sliders for the kernel size k and stride s of an overlap map")
+
+
+def step_player(draw_step: Callable[[int], object], n_steps: int, what: str,
+                interval: int = 1000) -> widgets.VBox:
+    """Return a play button and a step slider that redraw `draw_step(step)` (notebook 02).
+
+    `draw_step` takes a step from 0 to n_steps-1 and returns a matplotlib figure; the
+    slider shows it counted from 1, as in "step 3 of 4". The
+    play button animates the slider in the browser (`jslink`, no kernel round trip for
+    the timing); each step's picture is drawn once by the kernel and then reused, so
+    replaying is instant. `what` names the process, for the picture's alt text. The
+    returned box's `play_link` is the link between the play button and the slider.
+    """
+    check_callable("draw_step", draw_step)
+    n_steps = check_int("n_steps", n_steps, 1, 400)
+    if not isinstance(what, str):
+        raise TypeError(f"what must be a string naming what is drawn, got {describe(what)}")
+    if not what.strip():
+        raise ValueError("what is empty; name what is drawn, e.g. 'the four stamps'")
+    interval = check_int("interval", interval, 50, 10_000)
+    # the slider counts from 1, as the pictures' titles do; draw_step counts from 0
+    play = widgets.Play(value=1, min=1, max=n_steps, interval=interval, description="play")
+    slider = widgets.IntSlider(value=1, min=1, max=n_steps, description="step",
+                               continuous_update=True)
+    link = widgets.jslink((play, "value"), (slider, "value"))
+    picture = widgets.HTML()
+    frames: dict[int, str] = {}
+
+    def draw(change=None) -> None:
+        step = slider.value - 1
+        if step not in frames:
+            fig = draw_step(step)
+            from matplotlib.figure import Figure
+
+            if not isinstance(fig, Figure):
+                raise TypeError(f"draw_step({step}) must return a matplotlib Figure, got {describe(fig)}")
+            fig.set_dpi(72)
+            frames[step] = png_html(figure_png(fig), f"{what}, step {step + 1} of {n_steps}")
+        picture.value = frames[step]
+
+    slider.observe(draw, names="value")
+    draw()
+    box = _panel([widgets.HBox([play, slider]), picture],
+                 f"a play button and a step slider that step through {what}")
+    box.play_link = link
+    return box
 
 
 def _codec(model) -> tuple[Callable, Callable]:

@@ -219,3 +219,38 @@ def test_transposed_convolution_is_the_gradient_of_a_strided_convolution():
         (grad,) = torch.autograd.grad((y * upstream).sum(), x)
         op = (i + 2 * p - k) % s  # the input size the convolution came from
         assert torch.allclose(grad, conv_transpose_as_conv(upstream, w, s, p, op), atol=1e-5)
+
+
+@pytest.mark.parametrize("h, w, k, s", [(2, 2, 3, 2), (3, 4, 3, 2), (2, 3, 4, 2), (3, 3, 2, 3), (1, 1, 3, 1),
+                                        (4, 2, 5, 3)])
+def test_scatter_stamps_sum_to_conv_transpose2d_and_each_is_one_scaled_kernel(h, w, k, s):
+    from helpers.arithmetic import scatter_stamps
+
+    g = torch.Generator().manual_seed(h * 100 + w * 10 + k + s)
+    x, kernel = torch.randn(h, w, generator=g), torch.randn(k, k, generator=g)
+    stamps = scatter_stamps(x, kernel, s)
+    ref = F.conv_transpose2d(x[None, None], kernel[None, None], stride=s)[0, 0]
+    assert stamps.shape == (h * w, *ref.shape)
+    assert torch.allclose(stamps.sum(0), ref, atol=1e-5)
+    for t in range(h * w):
+        i, j = divmod(t, w)
+        assert torch.equal(stamps[t, i * s:i * s + k, j * s:j * s + k], x[i, j] * kernel)
+        assert stamps[t].abs().sum() == pytest.approx((x[i, j] * kernel).abs().sum().item(), rel=1e-5)
+
+
+@pytest.mark.parametrize("k, s", [(3, 2), (4, 2), (3, 3), (5, 2), (2, 3), (1, 2)])
+def test_phase_kernels_are_the_stride_one_convolutions_interleaved_in_the_output(k, s):
+    from helpers.arithmetic import phase_kernels
+
+    g = torch.Generator().manual_seed(k * 10 + s)
+    x, w = torch.randn(2, 3, 4, 5, generator=g), torch.randn(3, 2, k, k, generator=g)
+    full = F.conv_transpose2d(x, w, stride=s)
+    phases = phase_kernels(w, s)
+    assert sorted(phases) == [(a, b) for a in range(s) for b in range(s)]
+    assert sum(p.shape[-2] * p.shape[-1] for p in phases.values()) == k * k  # every tap, once
+    for (a, b), pk in phases.items():
+        part = full[..., a::s, b::s]
+        if pk.numel() == 0:  # s > k: this phase gets no tap, the output there stays 0
+            assert torch.equal(part, torch.zeros_like(part))
+        else:
+            assert torch.allclose(part, F.conv_transpose2d(x, pk), atol=1e-5)

@@ -100,6 +100,20 @@ bad(ValueError, "s", A.zero_insert, torch.ones(2, 2), 0)
 bad(TypeError, "s", A.zero_insert, torch.ones(2, 2), 2.0)
 bad(TypeError, "s", A.zero_insert, torch.ones(2, 2), True)
 good(A.zero_insert, torch.ones(2, 2), i64)
+bad(TypeError, "x", A.scatter_stamps, [[1.0, 2.0]], torch.ones(3, 3), 2)
+bad(ValueError, "x", A.scatter_stamps, torch.ones(1, 2, 2), torch.ones(3, 3), 2)  # one channel, 2-D
+bad(TypeError, "x", A.scatter_stamps, torch.ones(2, 2, dtype=torch.int64), torch.ones(3, 3), 2)
+bad(ValueError, "kernel", A.scatter_stamps, torch.ones(2, 2), torch.ones(3), 2)
+bad(ValueError, "kernel", A.scatter_stamps, torch.ones(2, 2), torch.ones(3, 3, dtype=torch.float64), 2)
+bad(ValueError, "s", A.scatter_stamps, torch.ones(2, 2), torch.ones(3, 3), 0)
+bad(TypeError, "s", A.scatter_stamps, torch.ones(2, 2), torch.ones(3, 3), 2.0)
+good(A.scatter_stamps, torch.ones(2, 2), torch.ones(3, 3), i64)
+bad(TypeError, "kernel", A.phase_kernels, [[1.0, 2.0]], 2)
+bad(ValueError, "kernel", A.phase_kernels, torch.ones(3), 2)
+bad(ValueError, "kernel", A.phase_kernels, torch.ones(0, 3), 2)
+bad(ValueError, "s", A.phase_kernels, torch.ones(3, 3), 0)
+bad(TypeError, "s", A.phase_kernels, torch.ones(3, 3), "2")
+good(A.phase_kernels, torch.ones(3, 3), t3)
 W4 = torch.ones(1, 1, 3, 3)
 bad(ValueError, "x", A.conv_transpose_as_conv, torch.ones(3, 3), W4)
 bad(TypeError, "x", A.conv_transpose_as_conv, np.ones((1, 1, 3, 3)), W4)
@@ -255,6 +269,25 @@ bad(TypeError, "k", P.draw_transposed_conv, 3, 3.0)
 bad(ValueError, "op", P.draw_transposed_conv, 3, 3, 1, 0, 1)
 bad(TypeError, "axes", P.draw_transposed_conv, 3, 3, axes="left")
 good(P.draw_transposed_conv, np.int64(3), t3, torch.tensor(2), np.int8(1))
+bad(TypeError, "fig", P.show_figure, None, "a figure of nothing")
+bad(TypeError, "fig", P.show_figure, plt.subplots()[1], "an axes, not a figure")
+bad(ValueError, "alt", P.show_figure, plt.figure(), "")
+bad(TypeError, "alt", P.show_figure, plt.figure(), 3)
+bad(ValueError, "alt", P.show_figure, plt.figure(), "plot")  # not a sentence
+bad(ValueError, "alt", P.show_figure, plt.figure())  # no alt, and the figure has no label
+SX, SK = torch.tensor([[1.0, 2.0], [3.0, 4.0]]), torch.arange(1.0, 10.0).reshape(3, 3)
+for draw_step in (P.draw_scatter_step, P.draw_direct_step):
+    bad(TypeError, "x", draw_step, SX.numpy(), SK, 2)
+    bad(ValueError, "x", draw_step, SX[None], SK, 2)
+    bad(TypeError, "kernel", draw_step, SX, SK.long(), 2)
+    bad(ValueError, "kernel", draw_step, SX, SK[:2], 2)  # not square
+    bad(ValueError, "s", draw_step, SX, SK, 0)
+    bad(ValueError, "p", draw_step, SX, SK, 2, 3)  # crops more than k-1
+    bad(ValueError, "p", draw_step, SX[:1, :1], SK, 1, 2)  # crops the whole 3-pixel output
+    bad(ValueError, "step", draw_step, SX, SK, 2, 1, 99)
+    bad(TypeError, "step", draw_step, SX, SK, 2, 1, 1.0)
+    bad(TypeError, "axes", draw_step, SX, SK, 2, 1, axes=plt.subplots(1, 2)[1])
+    good(draw_step, SX, SK, t3, np.int64(1), i64)
 
 # training
 bad(ValueError, "seed", T.set_seed, -1)
@@ -366,6 +399,16 @@ bad(ValueError, "k", W.overlap_explorer, 9)
 bad(TypeError, "s", W.overlap_explorer, 3, 1.5)
 bad(ValueError, "s", W.overlap_explorer, 3, 5)
 good(W.overlap_explorer, i64, torch.tensor(2))
+FRAME = lambda step: plt.subplots(figsize=(1, 1))[0]  # noqa: E731 (a step drawing)
+bad(TypeError, "draw_step", W.step_player, "draw", 3, "steps")
+bad(TypeError, "draw_step", W.step_player, None, 3, "steps")
+bad(ValueError, "n_steps", W.step_player, FRAME, 0, "steps")
+bad(TypeError, "n_steps", W.step_player, FRAME, 3.0, "steps")
+bad(ValueError, "what", W.step_player, FRAME, 3, "")
+bad(TypeError, "what", W.step_player, FRAME, 3, None)
+bad(ValueError, "interval", W.step_player, FRAME, 3, "steps", 10)
+bad(TypeError, "draw_step", W.step_player, lambda step: "figure", 3, "steps")  # returns no figure
+good(W.step_player, FRAME, i64, "steps", torch.tensor(500))
 bad(TypeError, "model", W.interpolation_widget, models.Autoencoder, IMG)  # the class
 bad(ValueError, "model", W.interpolation_widget, nn.ReLU(), IMG)
 bad(TypeError, "model", W.interpolation_widget, nn.Linear(2, 2), IMG)  # no encode/decode

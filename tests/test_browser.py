@@ -242,9 +242,10 @@ def wait_for_text_change(page, locator, before: str) -> str:
     return locator.text_content()
 
 
-def widget_view(page, css: str):
-    """The first rendered widget view that contains an element matching `css`."""
-    view = page.locator(".jp-OutputArea-output > .widget-vbox", has=page.locator(css)).first
+def widget_view(page, css: str, text: str | None = None):
+    """The first rendered widget view that contains an element matching `css` (and `text`)."""
+    inner = page.locator(css) if text is None else page.locator(css, has_text=text)
+    view = page.locator(".jp-OutputArea-output > .widget-vbox", has=inner).first
     view.wait_for(state="attached", timeout=30_000)
     view.scroll_into_view_if_needed(timeout=30_000)  # JupyterLab hides cells out of view
     view.wait_for(state="visible", timeout=30_000)
@@ -280,9 +281,20 @@ def test_start_here_digit_slider_changes_the_digit(browser, lab):
     page.close()
 
 
-def test_transposed_convolution_explorer_updates_its_sizes(browser, lab):
+def test_transposed_convolution_step_player_plays_and_explorer_updates_its_sizes(browser, lab):
     page, _ = open_and_run_all(browser, lab, "02_transposed_convolution.ipynb", timeout_s=180)
-    view = widget_view(page, ".widget-html")
+    # the stamps' step player: the play button moves the step slider in the browser (jslink),
+    # and the kernel redraws the picture for each step
+    player = widget_view(page, ".widget-play")
+    alt = player.locator(".widget-html img").first  # re-resolved on every read: a redraw replaces the <img>
+    assert alt.get_attribute("alt").endswith("step 1 of 4"), alt.get_attribute("alt")
+    player.locator(".widget-play button").first.click()  # play: one step a second
+    deadline = time.monotonic() + 20
+    while not alt.get_attribute("alt").endswith("step 4 of 4"):
+        assert time.monotonic() < deadline, f"playing did not reach the last step: {alt.get_attribute('alt')}"
+        page.wait_for_timeout(200)
+    player.screenshot(path=str(SHOTS / "02-player-after.png"))
+    view = widget_view(page, ".widget-html", text="output = (i-1)")  # the explorer
     summary = view.locator(".widget-html").last  # the picture first, then the size summary
     before = summary.text_content()
     assert "5×5" in before  # the lecture's figure: 3x3 -> 5x5

@@ -131,3 +131,85 @@ def test_draw_transposed_conv_checks_its_arguments():
     with pytest.raises(ValueError, match="op .* must be smaller than max"):
         draw_transposed_conv(3, 3, 1, 0, 1)
     plt.close("all")
+
+
+def _cells(ax):
+    """The numbers written in an axes' cells, as {(row, col): value}."""
+    return {(round(t.get_position()[1]), round(t.get_position()[0])): float(t.get_text())
+            for t in ax.texts}
+
+
+def test_draw_scatter_step_shows_the_stamp_and_the_running_sum():
+    import torch.nn.functional as F
+
+    from helpers.plotting import draw_scatter_step
+
+    x, kernel = torch.tensor([[1.0, 2.0], [3.0, 4.0]]), torch.arange(1.0, 10.0).reshape(3, 3)
+    full = F.conv_transpose2d(x[None, None], kernel[None, None], stride=2)[0, 0]
+    for step in range(4):
+        ax_in, ax_stamp, ax_out = draw_scatter_step(x, kernel, s=2, p=1, step=step).axes
+        i, j = divmod(step, 2)
+        stamp = _cells(ax_stamp)
+        assert stamp == {(i * 2 + a, j * 2 + b): x[i, j].item() * kernel[a, b].item()
+                         for a in range(3) for b in range(3)}
+        assert f"stamp {step + 1} of 4" in ax_stamp.get_title()
+        assert "INPUT" in ax_in.get_title() and "OUTPUT" in ax_out.get_title()
+        plt.close("all")
+    assert _cells(ax_out) == {(r, c): full[r, c].item() for r in range(5) for c in range(5)}
+    assert "the 3×3 kept (p=1)" in ax_out.get_title()
+    assert len(ax_out.patches) == 2  # the last stamp's outline and the dashed crop
+
+
+def test_draw_direct_step_convolves_the_padded_input_with_the_flipped_kernel():
+    import torch.nn.functional as F
+
+    from helpers.plotting import draw_direct_step
+
+    x, kernel = torch.tensor([[1.0, 2.0], [3.0, 4.0]]), torch.arange(1.0, 10.0).reshape(3, 3)
+    ref = F.conv_transpose2d(x[None, None], kernel[None, None], stride=2, padding=1)[0, 0]
+    ax_in, ax_kernel, ax_out = draw_direct_step(x, kernel, s=2, p=1, step=4).axes
+    assert _cells(ax_kernel) == {(a, b): kernel[2 - a, 2 - b].item() for a in range(3) for b in range(3)}
+    shown = _cells(ax_out)
+    assert shown == {(r, c): ref[r, c].item() for r in range(3) for c in range(3) if r * 3 + c <= 4}
+    assert len(_cells(ax_in)) == 25 and sum(_cells(ax_in).values()) == x.sum().item()
+    assert "= 36" in ax_out.get_title() and "k−1−p = 1" in ax_in.get_title()
+    plt.close("all")
+    last = draw_direct_step(x, kernel, s=2, p=1).axes[2]  # step None: the whole output
+    assert len(_cells(last)) == 9
+    plt.close("all")
+
+
+@pytest.mark.parametrize("fn", ["draw_scatter_step", "draw_direct_step"])
+@pytest.mark.parametrize("kwargs, error, message", [
+    (dict(x=torch.ones(2, 2), kernel=torch.ones(2, 3)), ValueError, "kernel must be square"),
+    (dict(x=torch.ones(2, 2), kernel=torch.ones(3, 3), p=3), ValueError, "p=3 crops more"),
+    (dict(x=torch.ones(2, 2), kernel=torch.ones(3, 3), step=99), ValueError, "step"),
+    (dict(x=torch.ones(2, 2, 1), kernel=torch.ones(3, 3)), ValueError, "x must be a 2-D"),
+    (dict(x=torch.ones(2, 2), kernel=torch.ones(3, 3), axes="left"), TypeError, "axes must be three"),
+])
+def test_step_drawings_name_the_bad_argument(fn, kwargs, error, message):
+    import helpers.plotting as P
+
+    with pytest.raises(error, match=message):
+        getattr(P, fn)(**kwargs)
+    plt.close("all")
+
+
+def test_show_figure_displays_with_alt_text_and_closes(monkeypatch):
+    import IPython.display
+
+    from helpers.diagrams import draw_model
+    from helpers.plotting import show_figure
+
+    shown = []
+    monkeypatch.setattr(IPython.display, "display", lambda obj, **kwargs: shown.append((obj, kwargs)))
+    fig, ax = plt.subplots()
+    show_figure(fig, "A blank test figure.")
+    assert shown == [(fig, {"metadata": {"image/png": {"alt": "A blank test figure."}}})]
+    assert not plt.fignum_exists(fig.number), "closed, so the inline backend does not show it twice"
+    diagram = draw_model(torch.nn.Conv2d(1, 2, 3), torch.zeros(1, 1, 8, 8), title="One conv")
+    show_figure(diagram)  # a diagram's own sentence
+    assert shown[-1][1]["metadata"]["image/png"]["alt"].startswith("One conv. Block diagram")
+    with pytest.raises(ValueError, match="alt is missing"):
+        show_figure(plt.figure())
+    plt.close("all")

@@ -5,6 +5,7 @@ import io
 import re
 
 import ipywidgets as widgets
+import matplotlib.pyplot as plt
 import numpy as np
 import pytest
 import torch
@@ -51,6 +52,17 @@ def shown_image(html: str) -> np.ndarray:
     return np.asarray(PILImage.open(io.BytesIO(base64.b64decode(match.group(1)))))
 
 
+def stamps_player():
+    """notebook 02's step-through of a transposed convolution's stamps."""
+    from functools import partial
+
+    from helpers.plotting import draw_scatter_step
+    from helpers.widgets import step_player
+
+    x, kernel = torch.tensor([[1.0, 2.0], [3.0, 4.0]]), torch.arange(1.0, 10.0).reshape(3, 3)
+    return step_player(partial(draw_scatter_step, x, kernel, 2, 1), 4, "the stamps")
+
+
 def every_widget():
     """One instance of every widget of the series, with the slider to move in each."""
     from helpers.models import Autoencoder, LectureAutoencoder
@@ -62,6 +74,7 @@ def every_widget():
     yield digit_browser(images, labels), widgets.IntSlider
     yield transposed_conv_explorer(), widgets.IntSlider
     yield overlap_explorer(), widgets.IntSlider
+    yield stamps_player(), widgets.IntSlider
     for model in (LectureAutoencoder(), Autoencoder(latent_dim=8, width=8)):
         yield interpolation_widget(model, images, labels), widgets.FloatSlider
 
@@ -286,3 +299,36 @@ def test_interpolation_widget_rejects_a_model_without_a_latent_or_a_class():
         interpolation_widget(torch.nn.Linear(2, 2), torch.rand(2, 1, 28, 28))
     with pytest.raises(TypeError, match="got the class Autoencoder.*Autoencoder\\(\\.\\.\\.\\)"):
         interpolation_widget(Autoencoder, torch.rand(2, 1, 28, 28))
+
+
+def test_step_player_draws_each_step_once_and_links_play_to_the_slider():
+    from helpers.widgets import step_player
+
+    calls = []
+
+    def draw_step(step):
+        calls.append(step)
+        fig, ax = plt.subplots(figsize=(1, 1))
+        ax.imshow(np.full((2, 2), step), vmin=0, vmax=3)
+        return fig
+
+    box = step_player(draw_step, 4, "a test process", interval=200)
+    (play,), (slider,) = find(box, widgets.Play), find(box, widgets.IntSlider)
+    assert (play.min, play.max, play.interval, slider.min, slider.max) == (1, 4, 200, 1, 4)
+    picture = [h for h in find(box, widgets.HTML) if "<img" in h.value][0]
+    first = picture.value
+    assert "alt='a test process, step 1 of 4'" in first
+    slider.value = 3
+    assert picture.value != first and "step 3 of 4" in picture.value
+    slider.value = 1
+    assert picture.value == first
+    assert calls == [0, 2], "a step already drawn is reused, not redrawn"
+    assert box.play_link.source == (play, "value") and box.play_link.target == (slider, "value")
+    assert "step through a test process" in repr(box)
+
+
+def test_step_player_says_when_draw_step_returns_no_figure():
+    from helpers.widgets import step_player
+
+    with pytest.raises(TypeError, match=r"draw_step\(0\) must return a matplotlib Figure"):
+        step_player(lambda step: None, 3, "nothing")
