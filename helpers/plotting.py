@@ -150,6 +150,7 @@ def plot_history(history: dict[str, list[float]], *, ax=None, logy: bool = True,
 # Colours of the convolution drawings (Okabe-Ito, colour-blind safe): the input is blue,
 # the output vermillion, the kernel green, the current step's outline orange.
 INPUT_COLOUR, OUTPUT_COLOUR, KERNEL_COLOUR, STEP_COLOUR = "#0072B2", "#D55E00", "#009E73", "#E69F00"
+OP_COLOUR = "#CC79A7"  # reddish purple: the output padding's extra rows and columns
 
 
 def show_figure(fig, alt: str | None = None) -> None:
@@ -208,27 +209,34 @@ def draw_transposed_conv(i: int, k: int, s: int = 1, p: int = 0, op: int = 0, d:
     inside = (u >= 0) & (u < z)
     pixel = inside & (u % s == 0)
     cells = np.outer(inside, inside).astype(int) + np.outer(pixel, pixel)  # 0 pad, 1 zero, 2 input
+    if op:  # the output padding: op extra rows and columns of padding on the bottom and right
+        extra = np.zeros((n, n), bool)
+        extra[n - op:, :] = extra[:, n - op:] = True
+        cells[extra & (cells == 0)] = 3
     if axes is None:
         _, axes = plt.subplots(1, 2, figsize=(7, 3.4), width_ratios=[max(n, 1), max(o, 1)])
     left, right = axes
-    left.imshow(cells, cmap=ListedColormap(["#d9d9d9", "#ffffff", INPUT_COLOUR]), vmin=0, vmax=2)
+    left.imshow(cells, cmap=ListedColormap(["#d9d9d9", "#ffffff", INPUT_COLOUR, OP_COLOUR]), vmin=0, vmax=3)
     taps = np.arange(k) * d
     ty, tx = np.meshgrid(taps, taps, indexing="ij")
     left.scatter(tx.ravel(), ty.ravel(), s=max(8, 260 // max(n, 1)), c=STEP_COLOUR, ec="black",
                  linewidths=0.5, zorder=3)
     out = np.zeros((o, o))
+    if op:
+        out[o - op:, :] = out[:, o - op:] = 2  # the rows and columns that op adds
     out[0, 0] = 1
-    right.imshow(out, cmap=ListedColormap(["#fdd0a2", OUTPUT_COLOUR]), vmin=0, vmax=1)
+    right.imshow(out, cmap=ListedColormap(["#fdd0a2", OUTPUT_COLOUR, OP_COLOUR]), vmin=0, vmax=2)
     for ax, m in ((left, n), (right, o)):
         ax.set_xticks(np.arange(-0.5, m, 1), minor=True)
         ax.set_yticks(np.arange(-0.5, m, 1), minor=True)
         ax.grid(which="minor", color="#888888", linewidth=0.5)
         ax.tick_params(which="both", length=0, labelbottom=False, labelleft=False)
-    left.set_title(f"input {i}×{i} → zeros inserted {z}×{z}\n→ padded by {q} (+{op}): {n}×{n}",
-                   fontsize=9)
+    inserted = f"zeros inserted {z}×{z}" if s > 1 else "no zeros (s=1)"
+    left.set_title(f"input {i}×{i} → {inserted}\n→ padded by {q} (+{op}): {n}×{n}", fontsize=9)
     right.set_title(f"output {o}×{o}", fontsize=9)
     left.set_xlabel(f"k={k}, s={s}, p={p}, op={op}, d={d}", fontsize=9)
-    right.set_xlabel("dark: the pixel the dots make", fontsize=9)
+    added = "\npurple: the rows op adds" if op else ""
+    right.set_xlabel(f"dark: the pixel the dots make{added}", fontsize=9)
     if legend:
         from matplotlib.lines import Line2D
         from matplotlib.patches import Patch
@@ -236,6 +244,7 @@ def draw_transposed_conv(i: int, k: int, s: int = 1, p: int = 0, op: int = 0, d:
         key = [Patch(fc=INPUT_COLOUR, ec="#888888", label="input pixel"),
                Patch(fc="#ffffff", ec="#888888", label="inserted zero"),
                Patch(fc="#d9d9d9", ec="#888888", label="padding"),
+               Patch(fc=OP_COLOUR, ec="#888888", label="output padding (op)"),
                Line2D([], [], ls="", marker="o", mfc=STEP_COLOUR, mec="black", label="kernel taps")]
         left.legend(handles=key, loc="upper center", bbox_to_anchor=(0.5, -0.14), ncol=2, fontsize=8,
                     frameon=False)
@@ -345,7 +354,8 @@ def draw_scatter_step(x: torch.Tensor, kernel: torch.Tensor, s: int = 1, p: int 
     if p:
         _outline(ax_out, p, p, big[0] - 2 * p, big[1] - 2 * p, colour="black", lw=2, ls="--")
     kept = f"; dashed: the {big[0] - 2 * p}×{big[1] - 2 * p} kept (p={p})" if p else ""
-    ax_out.set_title(f"OUTPUT so far ({big[0]}×{big[1]}):\nsum of stamps 1–{step + 1}{kept}",
+    summed = "stamp 1" if step == 0 else f"sum of stamps 1–{step + 1}"
+    ax_out.set_title(f"OUTPUT so far ({big[0]}×{big[1]}):\n{summed}{kept}",
                      color=OUTPUT_COLOUR, fontsize=10)
     return ax_in.figure
 

@@ -213,3 +213,17 @@ def test_show_figure_displays_with_alt_text_and_closes(monkeypatch):
     with pytest.raises(ValueError, match="alt is missing"):
         show_figure(plt.figure())
     plt.close("all")
+
+
+def test_draw_transposed_conv_marks_the_rows_output_padding_adds():
+    from helpers.plotting import draw_transposed_conv
+
+    left, right = draw_transposed_conv(3, 3, 2, 1, op=1).axes  # 8x8 direct-conv input, 6x6 output
+    cells, out = left.get_images()[0].get_array(), right.get_images()[0].get_array()
+    assert (cells == 3).sum() == 2 * 8 - 1 and (cells[-1] == 3).all() and (cells[:, -1] == 3).all()
+    assert (out == 2).sum() == 2 * 6 - 1 and out[0, 0] == 1
+    assert "output padding (op)" in [t.get_text() for t in left.get_legend().get_texts()]
+    plt.close("all")
+    no_op = draw_transposed_conv(3, 3, 1, 0).axes[0]
+    assert "no zeros (s=1)" in no_op.get_title() and not (no_op.get_images()[0].get_array() == 3).any()
+    plt.close("all")
