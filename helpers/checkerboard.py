@@ -46,31 +46,33 @@ def _check_image(y, s) -> int:
     return s
 
 
-def phase_sums(y: torch.Tensor, s: int) -> torch.Tensor:
-    """Sum the pixels of each of the s x s phases of y [..., H, W]: returns [..., s, s]."""
+def phase_rms(y: torch.Tensor, s: int) -> torch.Tensor:
+    """Root-mean-square of y [..., H, W] on each of its s x s phases: returns [s, s] (float64).
+
+    Pixel (i, j) belongs to phase (i mod s, j mod s). Every leading axis (batch, channels)
+    is pooled: the RMS runs over all images, channels and positions of a phase.
+    """
     s = _check_image(y, s)
     h, w = y.shape[-2:]
-    return y.reshape(*y.shape[:-2], h // s, s, w // s, s).sum(dim=(-4, -2))
+    phases = y.detach().double().reshape(-1, h // s, s, w // s, s)  # [B, H/s, a, W/s, b]
+    return phases.square().mean(dim=(0, 1, 3)).sqrt()
 
 
 def checkerboard_score(y: torch.Tensor, s: int) -> float:
-    """Return the energy of the non-DC DFT terms of the phase sums over their DC energy.
+    """Return 1 - mean(A)^2 / mean(A^2) for the phase RMS A of y: how unevenly the phases carry energy.
 
-    `y` is [H, W] or [N, C, H, W] (the score is averaged over images and channels), with
-    H and W multiples of the upsampling factor `s`; crop borders before calling. It is 0
-    when every phase has the same sum and 19/81 for the k=3, s=2 overlap pattern.
+    `y` is [..., H, W] with H and W multiples of the upsampling factor `s` (crop the borders
+    first); leading axes are pooled. The score is 0 when every phase has the same RMS
+    (nearest-neighbour resizing, ICNR at initialisation), 19/100 for the k=3, s=2 overlap
+    pattern (phase RMS 4:2:2:1), and at most 1 - 1/s^2 (all energy in one phase, as with
+    holes). It needs no mean, so zero-mean maps (features, gradients, errors) are fine; it
+    sees energy, not sign: phases that differ only in sign score 0. Notebook 03, §4.
     """
-    s = _check_image(y, s)
-    if y.dim() not in (2, 4):
-        raise ValueError(f"y must be an image [H, W] or a batch [N, C, H, W], got {describe(y)}; "
-                         f"a single colour image [C, H, W] becomes a batch with y.unsqueeze(0)")
-    energy = torch.fft.fft2(phase_sums(y.detach().double(), s)).abs().square()
-    dc = energy[..., 0, 0]
-    if (dc == 0).any():
-        raise ValueError("an image (or channel) of y sums to zero, so the score is undefined; "
-                         "add a constant or use images with a non-zero mean")
-    score = (energy.sum(dim=(-2, -1)) - dc) / dc
-    return float(score.mean())
+    rms = phase_rms(y, s)
+    energy = rms.square().mean()
+    if energy == 0:
+        raise ValueError("y is all zeros, so no phase carries energy and the score is undefined")
+    return float(1 - rms.mean().square() / energy)
 
 
 def icnr_(weight: torch.Tensor, scale: int,

@@ -137,7 +137,7 @@ bad(ValueError, "n", C.overlap_map, 3, 2, 0)
 bad(ValueError, "dims", C.overlap_map, 3, 2, 4, 3)
 bad(TypeError, "dims", C.overlap_map, 3, 2, 4, 2.0)
 good(C.overlap_map, i64, torch.tensor(2), np.int32(4))
-for f in (C.phase_sums, C.checkerboard_score):
+for f in (C.phase_rms, C.checkerboard_score):
     bad(TypeError, "y", f, [[1.0, 2.0], [3.0, 4.0]], 2)
     bad(ValueError, "y", f, torch.ones(4), 2)
     bad(ValueError, "y", f, torch.ones(5, 4), 2)  # height not a multiple of s
@@ -146,7 +146,7 @@ for f in (C.phase_sums, C.checkerboard_score):
     bad(ValueError, "s", f, torch.ones(4, 4), 0)
     bad(TypeError, "s", f, torch.ones(4, 4), 2.0)
     good(f, torch.rand(4, 4), np.int64(2))
-bad(ValueError, "y", C.checkerboard_score, torch.ones(3, 4, 4), 2)  # [C, H, W]: add the batch axis
+bad(ValueError, "y", C.checkerboard_score, torch.zeros(2, 4, 4), 2)  # all zeros: undefined
 bad(TypeError, "weight", C.icnr_, [[1.0]], 2)
 bad(TypeError, "weight", C.icnr_, torch.ones(4, 1, 3, 3).long(), 2)
 bad(ValueError, "weight", C.icnr_, torch.ones(4, 3, 3), 2)
