@@ -153,6 +153,25 @@ INPUT_COLOUR, OUTPUT_COLOUR, KERNEL_COLOUR, STEP_COLOUR = "#0072B2", "#D55E00", 
 OP_COLOUR = "#CC79A7"  # reddish purple: the output padding's extra rows and columns
 
 
+def _check_axes(axes, panels: tuple[str, ...]) -> None:
+    """Raise TypeError unless `axes` is None or one matplotlib Axes per named panel."""
+    if axes is not None and (not hasattr(axes, "__len__") or len(axes) != len(panels)
+                             or not all(isinstance(a, Axes) for a in axes)):
+        count = {2: "two", 3: "three"}[len(panels)]
+        raise TypeError(f"axes must be {count} matplotlib Axes ({', '.join(panels)}) or None, "
+                        f"got {describe(axes)}")
+
+
+def _cell_lines(ax, rows: int, cols: int, colour: str = "#9a9a9a", width: float = 0.6) -> None:
+    """Draw a line around every cell of an image of rows x cols cells; hide the ticks."""
+    import numpy as np
+
+    ax.set_xticks(np.arange(-0.5, cols, 1), minor=True)
+    ax.set_yticks(np.arange(-0.5, rows, 1), minor=True)
+    ax.grid(which="minor", color=colour, linewidth=width)
+    ax.tick_params(which="both", length=0, labelbottom=False, labelleft=False)
+
+
 def show_figure(fig, alt: str | None = None) -> None:
     """Show a figure in the notebook with alt text for screen readers, then close it.
 
@@ -198,10 +217,7 @@ def draw_transposed_conv(i: int, k: int, s: int = 1, p: int = 0, op: int = 0, d:
     o = transposed_output_size(i, k, s, p, op, d)  # checks every size and names the bad one
     i, k, s, p, op, d = (check_int(name, v) for name, v in zip("i k s p op d".split(), (i, k, s, p, op, d)))
     legend = check_bool("legend", legend)
-    if axes is not None and (not hasattr(axes, "__len__") or len(axes) != 2
-                             or not all(isinstance(a, Axes) for a in axes)):
-        raise TypeError(f"axes must be two matplotlib Axes (input panel, output panel) or None, "
-                        f"got {describe(axes)}")
+    _check_axes(axes, ("input panel", "output panel"))
     q = d * (k - 1) - p
     z = (i - 1) * s + 1
     n = z + 2 * q + op
@@ -227,10 +243,7 @@ def draw_transposed_conv(i: int, k: int, s: int = 1, p: int = 0, op: int = 0, d:
     out[0, 0] = 1
     right.imshow(out, cmap=ListedColormap(["#fdd0a2", OUTPUT_COLOUR, OP_COLOUR]), vmin=0, vmax=2)
     for ax, m in ((left, n), (right, o)):
-        ax.set_xticks(np.arange(-0.5, m, 1), minor=True)
-        ax.set_yticks(np.arange(-0.5, m, 1), minor=True)
-        ax.grid(which="minor", color="#888888", linewidth=0.5)
-        ax.tick_params(which="both", length=0, labelbottom=False, labelleft=False)
+        _cell_lines(ax, m, m, colour="#888888", width=0.5)
     inserted = f"zeros inserted {z}×{z}" if s > 1 else "no zeros (s=1)"
     left.set_title(f"input {i}×{i} → {inserted}\n→ padded by {q} (+{op}): {n}×{n}", fontsize=9)
     right.set_title(f"output {o}×{o}", fontsize=9)
@@ -278,10 +291,7 @@ def _grid(ax, values, cmap, norm, *, texts=True, shown=None, fontsize=9) -> None
     ax.imshow(np.where(mask, values, np.nan), cmap=cmap, norm=norm)
     ax.set_facecolor("#f2f2f2")
     rows, cols = values.shape
-    ax.set_xticks(np.arange(-0.5, cols, 1), minor=True)
-    ax.set_yticks(np.arange(-0.5, rows, 1), minor=True)
-    ax.grid(which="minor", color="#9a9a9a", linewidth=0.6)
-    ax.tick_params(which="both", length=0, labelbottom=False, labelleft=False)
+    _cell_lines(ax, rows, cols)
     if texts:
         cmap_ = plt.get_cmap(cmap)
         for r in range(rows):
@@ -317,10 +327,7 @@ def draw_scatter_step(x: torch.Tensor, kernel: torch.Tensor, s: int = 1, p: int 
 
     s, p, n = _check_step_args(x, kernel, s, p)
     step = n - 1 if step is None else check_int("step", step, 0, n - 1)
-    if axes is not None and (not hasattr(axes, "__len__") or len(axes) != 3
-                             or not all(isinstance(a, Axes) for a in axes)):
-        raise TypeError(f"axes must be three matplotlib Axes (input, stamp, output) or None, "
-                        f"got {describe(axes)}")
+    _check_axes(axes, ("input", "stamp", "output"))
     x, kernel = x.detach().cpu().float(), kernel.detach().cpu().float()
     stamps = scatter_stamps(x, kernel, s).numpy()
     total = stamps.sum(0)
@@ -376,10 +383,7 @@ def draw_direct_step(x: torch.Tensor, kernel: torch.Tensor, s: int = 1, p: int =
     from helpers.arithmetic import zero_insert
 
     s, p, _ = _check_step_args(x, kernel, s, p)
-    if axes is not None and (not hasattr(axes, "__len__") or len(axes) != 3
-                             or not all(isinstance(a, Axes) for a in axes)):
-        raise TypeError(f"axes must be three matplotlib Axes (input, kernel, output) or None, "
-                        f"got {describe(axes)}")
+    _check_axes(axes, ("input", "kernel", "output"))
     x, kernel = x.detach().cpu().float(), kernel.detach().cpu().float()
     k = kernel.shape[0]
     q = k - 1 - p
@@ -402,10 +406,7 @@ def draw_direct_step(x: torch.Tensor, kernel: torch.Tensor, s: int = 1, p: int =
                      (v >= 0) & (v % s == 0) & (v <= (x.shape[1] - 1) * s))
     kind = inside.astype(int) + pixel  # 0 padding, 1 inserted zero, 2 input pixel
     ax_in.imshow(kind, cmap=ListedColormap(["#d9d9d9", "#ffffff", "#9ecae1"]), vmin=0, vmax=2)
-    ax_in.set_xticks(np.arange(-0.5, n_cols, 1), minor=True)
-    ax_in.set_yticks(np.arange(-0.5, n_rows, 1), minor=True)
-    ax_in.grid(which="minor", color="#9a9a9a", linewidth=0.6)
-    ax_in.tick_params(which="both", length=0, labelbottom=False, labelleft=False)
+    _cell_lines(ax_in, n_rows, n_cols)
     for rr in range(n_rows):
         for cc in range(n_cols):
             ax_in.text(cc, rr, f"{z[rr, cc]:g}", ha="center", va="center", fontsize=9,
