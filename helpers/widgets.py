@@ -27,6 +27,7 @@ import torch
 
 from helpers._checks import (
     check_callable,
+    check_float,
     check_images,
     check_int,
     check_module,
@@ -334,3 +335,192 @@ def interpolation_widget(model, images: torch.Tensor, labels: torch.Tensor | Non
     draw()
     return _panel([widgets.HBox([first, second]), t, picture, caption],
                   "sliders that interpolate between two digits' latent codes")
+
+
+# ---------------------------------------------------------------------------------------
+# Variational autoencoders (notebook 05)
+
+_TAB10 = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f",
+          "#bcbd22", "#17becf"]  # matplotlib's tab10, the colours of the notebooks' scatter plots
+
+
+_ROW = "<div style='display: flex; gap: 8px; align-items: flex-start'>"  # pictures side by side, tops aligned
+
+
+def _decoder(model) -> Callable:
+    """Return the decode function of a (variational) autoencoder, or say what is missing."""
+    check_module("model", model)
+    if hasattr(model, "decode"):
+        return model.decode
+    if hasattr(model, "decoder"):
+        return model.decoder
+    raise TypeError(f"model must have a decode method or a decoder module, got {type(model).__name__}")
+
+
+def _decoded_image(name: str, out, what: str) -> torch.Tensor:
+    """Check that a decoder returned one batch of grayscale images [N, 1, H, W]; return it."""
+    if not isinstance(out, torch.Tensor) or out.dim() != 4 or out.shape[1] != 1:
+        raise ValueError(f"{name}'s decode must return images [N, 1, H, W] for {what}, got "
+                         f"{describe(out)}")
+    return out
+
+
+def _check_limit(limit) -> float:
+    return check_float("limit", limit, 0.0, 10.0, open_low=True)
+
+
+def latent_map_widget(model, codes: torch.Tensor | None = None, labels: torch.Tensor | None = None,
+                      limit: float = 3.0, n: int = 12) -> widgets.VBox:
+    """Return sliders z₁, z₂ that decode a point of a 2-D latent plane live, marked on a map (notebook 05).
+
+    The map is the decoded n x n grid over [-limit, limit]² (z₁ to the right, z₂ up), with
+    `codes` [N, 2] (e.g. the held-out digits' means) as dots coloured by `labels`; a ring
+    marks the sliders' point. The map is drawn once; each slider move decodes one code and
+    redraws only the ring (PIL, about a millisecond), so the picture follows a drag.
+    """
+    from PIL import Image as PILImage
+    from PIL import ImageDraw
+
+    decode = _decoder(model)
+    limit, n = _check_limit(limit), check_int("n", n, 2, 25)
+    if codes is not None:
+        check_tensor("codes", codes, dims=2, floating=True)
+        if codes.shape[1] != 2:
+            raise ValueError(f"codes must be 2-D latent codes [N, 2], got {describe(codes)}")
+        codes = codes.detach().cpu()
+    elif labels is not None:
+        raise ValueError("labels colour the codes' dots: pass codes=... as well (or no labels)")
+    labels = _check_labels(labels, len(codes)) if codes is not None else None
+    if labels is not None and not all(0 <= label < len(_TAB10) for label in labels):
+        raise ValueError(f"labels must be classes 0 to {len(_TAB10) - 1} (one colour each), got "
+                         f"values from {min(labels)} to {max(labels)}")
+    device = model_device(model)
+    model.eval()
+    axis = torch.linspace(-limit, limit, 2 * n + 1)[1::2]  # the centres of n equal cells
+    grid = torch.stack(torch.meshgrid(axis, axis.flip(0), indexing="xy"), dim=-1).reshape(-1, 2)
+    try:
+        with torch.no_grad():
+            tiles = decode(grid.to(device)).cpu()
+    except (RuntimeError, ValueError) as err:
+        raise ValueError(f"model must decode 2-D codes [N, 2] (a VAE with latent size 2); its "
+                         f"decode refused them: {str(err).splitlines()[0]}") from err
+    tiles = _decoded_image("model", tiles, "codes [N, 2]")
+    size = tiles.shape[-1]
+    mosaic = tiles.clamp(0, 1).reshape(n, n, size, size).permute(0, 2, 1, 3).reshape(n * size, n * size)
+    shade = (255 - 150 * mosaic).round().to(torch.uint8).numpy()  # dark strokes on white, like the figure
+    background = PILImage.fromarray(shade, mode="L").convert("RGB")
+    draw_map = ImageDraw.Draw(background)
+    side = n * size
+
+    def pixel(z1: float, z2: float) -> tuple[float, float]:
+        return (z1 + limit) / (2 * limit) * side, (limit - z2) / (2 * limit) * side
+
+    outside = ""
+    if codes is not None:
+        beyond = int((codes.abs() > limit).any(dim=1).sum())
+        outside = f" · {beyond} of the {len(codes)} codes lie outside the map"
+        for i, (z1, z2) in enumerate(codes.tolist()):
+            if abs(z1) <= limit and abs(z2) <= limit:
+                x, y = pixel(z1, z2)
+                colour = "#000000" if labels is None else _TAB10[labels[i]]
+                draw_map.ellipse((x - 2, y - 2, x + 2, y + 2), fill=colour)
+    if labels is not None:  # a key: each digit in its colour, under the map
+        keyed = PILImage.new("RGB", (side, side + 16), "white")
+        keyed.paste(background, (0, 0))
+        key = ImageDraw.Draw(keyed)
+        for digit in range(10):
+            left = 4 + digit * side / 10
+            key.rectangle((left, side + 4, left + 8, side + 12), fill=_TAB10[digit])
+            key.text((left + 11, side + 2), str(digit), fill="black")
+        background = keyed
+
+    z1_slider = widgets.FloatSlider(value=0.0, min=-limit, max=limit, step=0.05, description="z₁",
+                                    readout_format=".2f")
+    z2_slider = widgets.FloatSlider(value=0.0, min=-limit, max=limit, step=0.05, description="z₂",
+                                    readout_format=".2f")
+    picture = widgets.HTML()
+    caption = widgets.HTML()
+
+    def draw(change=None) -> None:
+        z1, z2 = z1_slider.value, z2_slider.value
+        with torch.no_grad():
+            digit = decode(torch.tensor([[z1, z2]], dtype=grid.dtype, device=device))[0, 0].cpu()
+        marked = background.copy()
+        ring = ImageDraw.Draw(marked)
+        x, y = pixel(z1, z2)
+        ring.ellipse((x - 9, y - 9, x + 9, y + 9), outline="black", width=5)
+        ring.ellipse((x - 8, y - 8, x + 8, y + 8), outline="#ff00ff", width=3)
+        buffer = io.BytesIO()
+        marked.save(buffer, format="PNG")
+        where = f"z = ({z1:.2f}, {z2:.2f})"
+        picture.value = (_ROW + png_html(image_png(digit), f"the digit decoded at {where}", pixelated=True)
+                         + png_html(buffer.getvalue(), f"the latent map, ring at {where}") + "</div>")
+        caption.value = (f"left: decode({where}) · right: the decoded grid over "
+                         f"[{-limit:g}, {limit:g}]², the ring at {where}" + outside)
+
+    z1_slider.observe(draw, names="value")
+    z2_slider.observe(draw, names="value")
+    draw()
+    return _panel([widgets.HBox([z1_slider, z2_slider]), picture, caption],
+                  "sliders z₁ and z₂ that decode a point of the 2-D latent plane, marked on its map")
+
+
+_SUBSCRIPTS = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
+
+
+def conditional_widget(model, n_classes: int = 10, limit: float = 3.0) -> widgets.VBox:
+    """Return a class slider and one style slider per latent dimension for a conditional VAE (notebook 05).
+
+    `model.decode(z, labels)` draws class `labels` [N] in the style `z` [N, latent_dim];
+    `model.latent_dim` (1 to 8) sets the number of style sliders. The picture shows the
+    chosen class large and, beside it, every class drawn in the same style.
+    """
+    check_module("model", model)
+    if not hasattr(model, "decode"):
+        raise TypeError(f"model must have a decode(z, labels) method (a conditional VAE), got "
+                        f"{type(model).__name__}")
+    latent_dim = getattr(model, "latent_dim", None)
+    if not isinstance(latent_dim, int) or isinstance(latent_dim, bool):
+        raise TypeError(f"model must have an integer attribute latent_dim (its latent size), got "
+                        f"{describe(latent_dim)}")
+    if not 1 <= latent_dim <= 8:
+        raise ValueError(f"model.latent_dim must be between 1 and 8 (one slider each), got {latent_dim}")
+    n_classes, limit = check_int("n_classes", n_classes, 2, 20), _check_limit(limit)
+    device = model_device(model)
+    model.eval()
+    every_class = torch.arange(n_classes, device=device)
+    try:
+        with torch.no_grad():
+            probe = model.decode(torch.zeros(n_classes, latent_dim, device=device), every_class)
+    except (RuntimeError, ValueError, IndexError, TypeError) as err:
+        raise ValueError(f"model.decode(z, labels) refused {n_classes} classes with codes "
+                         f"[{n_classes}, {latent_dim}] (is n_classes={n_classes} right?): "
+                         f"{str(err).splitlines()[0]}") from err
+    _decoded_image("model", probe, f"{n_classes} codes")
+    digit = widgets.IntSlider(value=min(7, n_classes - 1), min=0, max=n_classes - 1, description="class")
+    styles = [widgets.FloatSlider(value=0.0, min=-limit, max=limit, step=0.05,
+                                  description="z" + str(i + 1).translate(_SUBSCRIPTS), readout_format=".2f")
+              for i in range(latent_dim)]
+    picture = widgets.HTML()
+    caption = widgets.HTML()
+
+    def draw(change=None) -> None:
+        style = torch.tensor([[s.value for s in styles]], dtype=probe.dtype, device=device)
+        with torch.no_grad():
+            row = model.decode(style.expand(n_classes, -1), every_class).cpu()[:, 0]
+        gap = torch.ones(row.shape[-2], 1)
+        strip = torch.cat([torch.cat([image, gap], dim=1) for image in row], dim=1)
+        where = ", ".join(f"{s.value:.2f}" for s in styles)
+        picture.value = (_ROW + png_html(image_png(row[digit.value]), f"class {digit.value} in the style "
+                                         f"z = ({where})", pixelated=True)
+                         + png_html(image_png(strip, zoom=2), f"every class in the style z = ({where})",
+                                    pixelated=True) + "</div>")
+        caption.value = (f"left: decode(z, class {digit.value}) · right: classes 0 to "
+                         f"{n_classes - 1} in the same style z = ({where})")
+
+    for control in (digit, *styles):
+        control.observe(draw, names="value")
+    draw()
+    return _panel([digit, widgets.HBox(styles[:4]), *([widgets.HBox(styles[4:])] if latent_dim > 4 else []),
+                   picture, caption],
+                  "a class slider and style sliders that draw a chosen digit in a chosen style")

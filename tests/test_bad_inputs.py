@@ -417,6 +417,53 @@ bad(ValueError, "images", W.interpolation_widget, AE, ONE)  # one image: nothing
 bad(ValueError, "images", W.interpolation_widget, AE, torch.rand(3, 28, 28))
 bad(ValueError, "images", W.interpolation_widget, AE, IMG * 255)
 bad(ValueError, "labels", W.interpolation_widget, AE, IMG, torch.eye(10)[:3])
+AE2 = models.Autoencoder(latent_dim=2, width=4)  # a 2-D latent, as notebook 05's map needs
+bad(TypeError, "model", W.latent_map_widget, models.Autoencoder)  # the class
+bad(TypeError, "model", W.latent_map_widget, nn.Linear(2, 2))  # no decode
+bad(ValueError, "model", W.latent_map_widget, AE)  # a 4-D latent: no plane to draw
+bad(TypeError, "codes", W.latent_map_widget, AE2, [[0.0, 0.0]])
+bad(ValueError, "codes", W.latent_map_widget, AE2, torch.rand(5, 3))
+bad(TypeError, "codes", W.latent_map_widget, AE2, torch.zeros(5, 2, dtype=torch.long))
+bad(ValueError, "labels", W.latent_map_widget, AE2, None, torch.tensor([1]))  # labels without codes
+bad(ValueError, "labels", W.latent_map_widget, AE2, torch.rand(2, 2), torch.tensor([1]))
+bad(ValueError, "labels", W.latent_map_widget, AE2, torch.rand(2, 2), torch.tensor([1, 12]))
+bad(ValueError, "limit", W.latent_map_widget, AE2, limit=0)
+bad(TypeError, "limit", W.latent_map_widget, AE2, limit="3")
+bad(ValueError, "n", W.latent_map_widget, AE2, n=1)
+bad(TypeError, "n", W.latent_map_widget, AE2, n=4.0)
+good(W.latent_map_widget, AE2, torch.rand(2, 2), torch.tensor([1, 2]), torch.tensor(2), np.int64(4))
+
+
+class Conditional(nn.Module):
+    """decode(z, labels), as notebook 05's conditional VAE."""
+
+    def __init__(self, latent_dim=2):
+        super().__init__()
+        self.latent_dim, self.net = latent_dim, nn.Linear(latent_dim + 10, 784)
+
+    def decode(self, z, labels):
+        one_hot = nn.functional.one_hot(labels, 10).float()
+        return torch.sigmoid(self.net(torch.cat([z, one_hot], 1))).reshape(-1, 1, 28, 28)
+
+
+class NoLatentSize(Conditional):
+    latent_dim = None
+
+    def __init__(self):
+        super().__init__()
+        self.latent_dim = None
+
+
+bad(TypeError, "model", W.conditional_widget, Conditional)  # the class
+bad(TypeError, "model", W.conditional_widget, nn.Linear(2, 2))  # no decode
+bad(ValueError, "model", W.conditional_widget, AE)  # decode(z) takes no labels
+bad(TypeError, "latent_dim", W.conditional_widget, NoLatentSize())
+bad(ValueError, "latent_dim", W.conditional_widget, Conditional(latent_dim=9))
+bad(ValueError, "n_classes", W.conditional_widget, Conditional(), 1)
+bad(TypeError, "n_classes", W.conditional_widget, Conditional(), 10.0)
+bad(ValueError, "n_classes", W.conditional_widget, Conditional(), 12)  # more classes than the model has
+bad(ValueError, "limit", W.conditional_widget, Conditional(), limit=-1)
+good(W.conditional_widget, Conditional(), np.int64(10), torch.tensor(2))
 
 # diagrams
 LB = G.trace_blocks(LAE, ONE[None])  # input, then six blocks

@@ -269,6 +269,29 @@ def test_autoencoder_notebook_runs_and_its_interpolation_slider_redraws(browser,
     page.close()
 
 
+def test_05_vae_notebook_runs_and_its_latent_sliders_redraw(browser, lab):
+    page, seconds = open_and_run_all(browser, lab, "05_variational_autoencoders.ipynb", timeout_s=600)
+    digit_css = "img[alt^='the digit decoded at']"
+    view = widget_view(page, digit_css)  # the latent map widget: z1, z2, the digit and the map
+    # locators are re-resolved on every read: a redraw replaces the <img> elements
+    digit, plane = view.locator(digit_css).first, view.locator("img[alt^='the latent map']").first
+    before_alt, before_map = digit.get_attribute("alt"), plane.get_attribute("src")
+    assert before_alt.endswith("z = (0.00, 0.00)"), before_alt
+    before_shot = digit.screenshot(path=str(SHOTS / "05-latent-before.png"))
+    for index in (0, 1):  # z1, then z2
+        shown = digit.get_attribute("alt")
+        press_on_slider(page, view.locator(".widget-slider").nth(index), 10)
+        playwright_api.expect(digit).not_to_have_attribute("alt", shown, timeout=15_000)
+    playwright_api.expect(plane).not_to_have_attribute("src", before_map, timeout=15_000)
+    after_alt = digit.get_attribute("alt")
+    assert "0.00" not in after_alt, f"both sliders should have moved: {after_alt}"
+    after_shot = digit.screenshot(path=str(SHOTS / "05-latent-after.png"))
+    assert after_shot != before_shot, "moving z1 and z2 did not change the decoded digit"
+    view.screenshot(path=str(SHOTS / "05-latent-map-after.png"))
+    print(f"05_variational_autoencoders.ipynb: Run All took {seconds:.0f} s in the browser")
+    page.close()
+
+
 def test_start_here_digit_slider_changes_the_digit(browser, lab):
     page, _ = open_and_run_all(browser, lab, "00_start_here.ipynb", timeout_s=180)
     view = widget_view(page, "img")

@@ -56,6 +56,18 @@ EXERCISE_EVERY_WIDGET = textwrap.dedent("""
         assert picture.value != before and "data:image/png;base64," in picture.value
         assert "0.10·z₁" in find(box, ipywidgets.HTML)[1].value
         assert binary_values(box) == []
+    from helpers.widgets import conditional_widget, latent_map_widget
+    from tests.test_widgets import TinyConditional
+
+    box = latent_map_widget(Autoencoder(latent_dim=2, width=8), torch.randn(5, 2), labels)
+    picture = find(box, ipywidgets.HTML)[0]
+    before = picture.value
+    find(box, ipywidgets.FloatSlider)[1].value = 2.0
+    assert picture.value != before and "z = (0.00, 2.00)" in picture.value
+    assert binary_values(box) == []
+    box = conditional_widget(TinyConditional())
+    find(box, ipywidgets.IntSlider)[0].value = 2
+    assert "class 2" in find(box, ipywidgets.HTML)[1].value and binary_values(box) == []
     print("all widgets work with ipywidgets", ipywidgets.__version__)
 """)
 

@@ -63,10 +63,29 @@ def stamps_player():
     return step_player(partial(draw_scatter_step, x, kernel, 2, 1), 4, "the stamps")
 
 
+class TinyConditional(torch.nn.Module):
+    """A stand-in conditional VAE decoder: decode(z, labels) -> [N, 1, 28, 28] (notebook 05's interface)."""
+
+    def __init__(self, latent_dim: int = 2, n_classes: int = 10):
+        super().__init__()
+        self.latent_dim, self.n_classes = latent_dim, n_classes
+        self.net = torch.nn.Sequential(torch.nn.Linear(latent_dim + n_classes, 784), torch.nn.Sigmoid())
+
+    def decode(self, z, labels):
+        one_hot = torch.nn.functional.one_hot(labels, self.n_classes).float()
+        return self.net(torch.cat([z, one_hot], dim=1)).reshape(-1, 1, 28, 28)
+
+
 def every_widget():
     """One instance of every widget of the series, with the slider to move in each."""
     from helpers.models import Autoencoder, LectureAutoencoder
-    from helpers.widgets import interpolation_widget, overlap_explorer, transposed_conv_explorer
+    from helpers.widgets import (
+        conditional_widget,
+        interpolation_widget,
+        latent_map_widget,
+        overlap_explorer,
+        transposed_conv_explorer,
+    )
 
     torch.manual_seed(0)
     images, labels = torch.rand(5, 1, 28, 28), torch.tensor([3, 1, 4, 1, 5])
@@ -77,6 +96,9 @@ def every_widget():
     yield stamps_player(), widgets.IntSlider
     for model in (LectureAutoencoder(), Autoencoder(latent_dim=8, width=8)):
         yield interpolation_widget(model, images, labels), widgets.FloatSlider
+    plane = Autoencoder(latent_dim=2, width=8)
+    yield latent_map_widget(plane, torch.randn(5, 2), labels), widgets.FloatSlider
+    yield conditional_widget(TinyConditional()), widgets.IntSlider
 
 
 def test_no_widget_state_holds_binary_data_before_or_after_a_slider_moves():
@@ -332,3 +354,99 @@ def test_step_player_says_when_draw_step_returns_no_figure():
 
     with pytest.raises(TypeError, match=r"draw_step\(0\) must return a matplotlib Figure"):
         step_player(lambda step: None, 3, "nothing")
+
+
+def latent_map_parts(box):
+    """The z1 and z2 sliders, the digit's and the map's <img> tags, and the caption."""
+    z1, z2 = find(box, widgets.FloatSlider)
+    picture, caption = find(box, widgets.HTML)
+    digit, plane = re.findall(r"<img [^>]*>", picture.value)
+    return z1, z2, digit, plane, caption
+
+
+def test_latent_map_widget_decodes_the_sliders_point_and_moves_the_ring():
+    from helpers.models import Autoencoder
+    from helpers.widgets import latent_map_widget
+
+    torch.manual_seed(0)
+    model = Autoencoder(latent_dim=2, width=8).eval()
+    box = latent_map_widget(model, torch.randn(20, 2), torch.arange(20) % 10, limit=2.5, n=6)
+    z1, z2, _, first_map, caption = latent_map_parts(box)
+    assert (z1.min, z1.max, z2.min, z2.max, z1.value, z2.value) == (-2.5, 2.5, -2.5, 2.5, 0.0, 0.0)
+    assert shown_image(first_map).shape[:2] == (6 * 28 + 16, 6 * 28)  # the grid, then the colour key
+    z1.value, z2.value = 1.5, -0.5
+    _, _, digit, plane, caption = latent_map_parts(box)
+    assert "z = (1.50, -0.50)" in digit and "z = (1.50, -0.50)" in caption.value and plane != first_map
+    codes = torch.randn(20, 2)
+    beyond = int((codes.abs() > 2.5).any(dim=1).sum())
+    assert f"{beyond} of the 20 codes lie outside the map" in latent_map_parts(latent_map_widget(
+        model, codes, limit=2.5, n=6))[4].value
+    with torch.no_grad():
+        expected = model.decode(torch.tensor([[1.5, -0.5]]))[0, 0]
+    shown = torch.from_numpy(shown_image(digit).astype(np.float32))[::6, ::6] / 255
+    assert torch.allclose(shown, expected, atol=1 / 255 + 1e-6)
+    # the ring is drawn where (z1, z2) lies on the map: x = (1.5 + 2.5) / 5 of the width
+    ring = np.argwhere((shown_image(plane)[..., :3] == (255, 0, 255)).all(-1))
+    assert abs(ring[:, 1].mean() - 0.8 * 6 * 28) < 2 and abs(ring[:, 0].mean() - 0.6 * 6 * 28) < 2
+
+
+def test_latent_map_widget_without_codes_and_its_refusals():
+    from helpers.models import Autoencoder
+    from helpers.widgets import latent_map_widget
+
+    box = latent_map_widget(Autoencoder(latent_dim=2, width=8))
+    assert shown_image(latent_map_parts(box)[3]).shape[:2] == (12 * 28, 12 * 28)  # no key without labels
+    with pytest.raises(ValueError, match="2-D codes"):
+        latent_map_widget(Autoencoder(latent_dim=3, width=8))
+    with pytest.raises(ValueError, match=r"codes must be 2-D latent codes \[N, 2\]"):
+        latent_map_widget(Autoencoder(latent_dim=2, width=8), torch.rand(4, 3))
+    with pytest.raises(ValueError, match="pass codes=... as well"):
+        latent_map_widget(Autoencoder(latent_dim=2, width=8), labels=torch.tensor([1]))
+
+
+@pytest.mark.parametrize("device", ["cpu"] + (["cuda"] if torch.cuda.is_available() else []))
+def test_latent_map_widget_follows_the_models_device(device):
+    from helpers.models import Autoencoder
+    from helpers.widgets import latent_map_widget
+
+    model = DeviceRecorder(Autoencoder(latent_dim=2, width=8)).to(device)
+    box = latent_map_widget(model, torch.randn(3, 2))  # codes stay on the CPU
+    find(box, widgets.FloatSlider)[0].value = 1.0
+    assert model.seen == {device}
+
+
+def test_conditional_widget_draws_the_chosen_class_in_the_chosen_style():
+    from helpers.widgets import conditional_widget
+
+    torch.manual_seed(0)
+    model = TinyConditional(latent_dim=3)
+    box = conditional_widget(model)
+    digit, = find(box, widgets.IntSlider)
+    styles = find(box, widgets.FloatSlider)
+    picture, caption = find(box, widgets.HTML)
+    assert (digit.min, digit.max, digit.value, len(styles)) == (0, 9, 7, 3)
+    assert [s.description for s in styles] == ["z₁", "z₂", "z₃"]  # as the latent map widget's
+    before = picture.value
+    digit.value = 3
+    styles[1].value = 1.25
+    assert picture.value != before and "class 3" in caption.value and "0.00, 1.25, 0.00" in caption.value
+    with torch.no_grad():
+        expected = model.decode(torch.tensor([[0.0, 1.25, 0.0]]), torch.tensor([3]))[0, 0]
+    shown = torch.from_numpy(shown_image(picture.value).astype(np.float32))[::6, ::6] / 255
+    assert torch.allclose(shown, expected, atol=1 / 255 + 1e-6)
+    strip = re.findall(r"<img [^>]*>", picture.value)[1]
+    assert shown_image(strip).shape == (2 * 28, 2 * 10 * 29)  # ten classes, zoom 2
+
+
+def test_conditional_widget_refuses_models_it_cannot_drive():
+    from helpers.models import Autoencoder
+    from helpers.widgets import conditional_widget
+
+    with pytest.raises(ValueError, match=r"decode\(z, labels\) refused"):
+        conditional_widget(Autoencoder(latent_dim=2, width=8))  # decode takes no labels
+    with pytest.raises(ValueError, match="between 1 and 8"):
+        conditional_widget(TinyConditional(latent_dim=9))
+    with pytest.raises(ValueError, match="is n_classes=12 right"):
+        conditional_widget(TinyConditional(), n_classes=12)
+    with pytest.raises(TypeError, match=r"decode\(z, labels\) method"):
+        conditional_widget(torch.nn.Linear(2, 2))
