@@ -365,6 +365,16 @@ def _decoded_image(name: str, out, what: str) -> torch.Tensor:
     return out
 
 
+_SUBSCRIPTS = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
+
+
+def _latent_sliders(n: int, limit: float) -> list[widgets.FloatSlider]:
+    """One slider per latent coordinate, z₁ to zₙ, over [-limit, limit] from 0, in steps of 0.05."""
+    return [widgets.FloatSlider(value=0.0, min=-limit, max=limit, step=0.05,
+                                description="z" + str(i + 1).translate(_SUBSCRIPTS), readout_format=".2f")
+            for i in range(n)]
+
+
 def _check_limit(limit) -> float:
     return check_float("limit", limit, 0.0, 10.0, open_low=True)
 
@@ -434,10 +444,7 @@ def latent_map_widget(model, codes: torch.Tensor | None = None, labels: torch.Te
             key.text((left + 11, side + 2), str(digit), fill="black")
         background = keyed
 
-    z1_slider = widgets.FloatSlider(value=0.0, min=-limit, max=limit, step=0.05, description="z₁",
-                                    readout_format=".2f")
-    z2_slider = widgets.FloatSlider(value=0.0, min=-limit, max=limit, step=0.05, description="z₂",
-                                    readout_format=".2f")
+    z1_slider, z2_slider = _latent_sliders(2, limit)
     picture = widgets.HTML()
     caption = widgets.HTML()
 
@@ -463,9 +470,6 @@ def latent_map_widget(model, codes: torch.Tensor | None = None, labels: torch.Te
     draw()
     return _panel([widgets.HBox([z1_slider, z2_slider]), picture, caption],
                   "sliders z₁ and z₂ that decode a point of the 2-D latent plane, marked on its map")
-
-
-_SUBSCRIPTS = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
 
 
 def conditional_widget(model, n_classes: int = 10, limit: float = 3.0) -> widgets.VBox:
@@ -498,9 +502,7 @@ def conditional_widget(model, n_classes: int = 10, limit: float = 3.0) -> widget
                          f"{str(err).splitlines()[0]}") from err
     _decoded_image("model", probe, f"{n_classes} codes")
     digit = widgets.IntSlider(value=min(7, n_classes - 1), min=0, max=n_classes - 1, description="class")
-    styles = [widgets.FloatSlider(value=0.0, min=-limit, max=limit, step=0.05,
-                                  description="z" + str(i + 1).translate(_SUBSCRIPTS), readout_format=".2f")
-              for i in range(latent_dim)]
+    styles = _latent_sliders(latent_dim, limit)
     picture = widgets.HTML()
     caption = widgets.HTML()
 
