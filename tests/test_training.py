@@ -275,3 +275,54 @@ def test_train_autoencoder_catches_the_mistakes_students_make():
         train_autoencoder("lecture", torch.rand(8, 1, 32, 32))
     with pytest.raises(TypeError, match="unexpected keyword argument 'batch_size'"):
         train_autoencoder("lecture", images, batch_size=32)
+
+
+def test_seed_offset_comes_from_the_environment(monkeypatch):
+    from helpers.training import seed_offset
+
+    monkeypatch.setenv("UPCONV_SEED", "2")
+    assert seed_offset() == 2
+    set_seed(1)
+    a = torch.rand(3)
+    torch.manual_seed(3)
+    assert torch.equal(a, torch.rand(3))
+    monkeypatch.setenv("UPCONV_SEED", "one")
+    with pytest.raises(ValueError, match="UPCONV_SEED"):
+        set_seed(0)
+
+
+class ScaledLoss(nn.Module):
+    def __init__(self, scale):
+        super().__init__()
+        self.scale = scale
+
+    def forward(self, output, target):
+        return self.scale * nn.functional.cross_entropy(output, target)
+
+
+def test_fit_replays_a_run_it_has_made_only_when_asked(monkeypatch, tmp_path, capsys):
+    x, y = toy_classification()
+
+    def run(scale=1.0):
+        set_seed(0)
+        model = nn.Sequential(nn.Linear(2, 8), nn.ReLU(), nn.Linear(8, 2))
+        optimizer = torch.optim.Adam(model.parameters(), lr=1e-2)
+        history = fit(model, (x, y), epochs=2, loss_fn=ScaledLoss(scale), optimizer=optimizer, seed=0)
+        return model, optimizer, history, torch.rand(2)  # the global random state after training
+
+    trained = run()
+    monkeypatch.setenv("UPCONV_FIT_CACHE", str(tmp_path))
+    capsys.readouterr()
+    first = run()
+    assert "replayed" not in capsys.readouterr().out
+    replayed = run()
+    assert capsys.readouterr().out.strip().endswith("(replayed)")
+    assert replayed[2] == first[2]  # the stored history, its seconds included
+    for model, optimizer, history, after in (first, replayed):
+        assert history["train_loss"] == trained[2]["train_loss"] and torch.equal(after, trained[3])
+        assert all(torch.equal(a, b) for a, b in zip(model.parameters(), trained[0].parameters()))
+        assert optimizer.state_dict()["state"][0]["step"] == trained[1].state_dict()["state"][0]["step"]
+    assert len(list(tmp_path.iterdir())) == 1
+    other = run(scale=2.0)  # an attribute of the loss changes the run: trained, not replayed
+    assert other[2]["train_loss"] != trained[2]["train_loss"]
+    assert len(list(tmp_path.iterdir())) == 2
