@@ -102,8 +102,10 @@ def test_training_output_is_never_compared_strictly(path):
     """A progress line ("... s training on cpu") comes from training: its numbers differ
     from machine to machine, so its cell must carry nbval-ignore-output."""
     nb = nbformat.read(path, as_version=4)
-    strict = [i for i, cell in enumerate(nb.cells) if cell.cell_type == "code"
-              and "nbval-ignore-output" not in cell.metadata.get("tags", [])
-              and any(" s training on " in output.get("text", "") + output.get("data", {}).get("text/plain", "")
-                      for output in cell.get("outputs", []))]
+    def progress(cell):
+        return any(" s training on " in output.get("text", "") + output.get("data", {}).get("text/plain", "")
+                   for output in cell.get("outputs", []))
+
+    strict = [i for i, cell in enumerate(nb.cells) if cell.cell_type == "code" and progress(cell)
+              and "nbval-ignore-output" not in cell.metadata.get("tags", [])]
     assert not strict, f"{path.name}: cells {strict} print training progress but are compared strictly"
