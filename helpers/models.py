@@ -115,9 +115,9 @@ class Autoencoder(_MNISTAutoencoder):
 
     28x28 -> 14x14 -> 7x7 (two stride-2 convolutions) -> `latent_dim` numbers (linear),
     then back: linear -> 7x7 -> two `upsample` layers -> 28x28 in [0, 1] (sigmoid).
-    A BatchNorm between the two upsampling layers keeps the decoder's ReLUs alive: without
-    it, the sub-pixel variant with default init (Adam lr 2e-3) dies to an all-black output
-    within the first epoch (notebook 03, section 7, shows it for three seeds).
+    A BatchNorm sits between the two upsampling layers: without it, the sub-pixel variant
+    with default init (Adam lr 2e-3) ends in an all-black output within the first epoch
+    (notebook 03, section 7, shows it for three seeds).
     """
 
     def __init__(self, latent_dim: int = 64, upsample: str = "deconv4", width: int = 32):

@@ -18,7 +18,6 @@ ROOT = Path(__file__).resolve().parent.parent
 # notebooks' kernels (nbval's, then the browser test's JupyterLab) inherit it; the unit
 # tests do not (below): they test training itself.
 FIT_CACHE = ROOT / "data" / "cache" / f"fit-{os.getpid()}"
-NOTEBOOK_SECONDS: dict[str, float] = defaultdict(float)
 
 
 def pytest_configure(config):
@@ -40,14 +39,15 @@ def _train_for_real(request, monkeypatch):
         monkeypatch.delenv("UPCONV_FIT_CACHE", raising=False)
 
 
-def pytest_runtest_logreport(report):
-    if report.nodeid.endswith(".ipynb") or ".ipynb::" in report.nodeid:
-        NOTEBOOK_SECONDS[report.nodeid.split("::")[0]] += report.duration
-
-
 def pytest_terminal_summary(terminalreporter):
-    if NOTEBOOK_SECONDS:
+    # read from the reports themselves: a hook in this conftest sees only tests/'s items
+    seconds: dict[str, float] = defaultdict(float)
+    for reports in terminalreporter.stats.values():
+        for report in reports:
+            if ".ipynb" in getattr(report, "nodeid", ""):
+                seconds[report.nodeid.split("::")[0]] += getattr(report, "duration", 0.0)
+    if seconds:
         terminalreporter.section("notebook times (nbval, all cells)")
-        for name, seconds in sorted(NOTEBOOK_SECONDS.items()):
-            terminalreporter.write_line(f"{seconds:7.1f} s  {name}")
-        terminalreporter.write_line(f"{sum(NOTEBOOK_SECONDS.values()):7.1f} s  in all")
+        for name, total in sorted(seconds.items()):
+            terminalreporter.write_line(f"{total:7.1f} s  {name}")
+        terminalreporter.write_line(f"{sum(seconds.values()):7.1f} s  in all")
