@@ -17,7 +17,7 @@ export PATH                := $(CURDIR)/$(BIN):$(PATH)
 REPRO := UPCONV_MNIST_SOURCE=subset CUDA_VISIBLE_DEVICES=
 NBVAL := --nbval --nbval-current-env --nbval-sanitize-with tests/nbval-sanitize.cfg
 
-.PHONY: install lab test test-portable test-colab test-full lint notebooks sync bench clean
+.PHONY: install lab test test-portable test-colab test-full lint notebooks student site slides sync bench clean
 
 install: $(STAMP)
 
@@ -66,6 +66,18 @@ test-full: $(STAMP)
 
 notebooks: $(STAMP)
 	$(REPRO) $(BIN)/python tools/sync_notebooks.py --execute $(NB)
+
+# The notebooks without their solution cells, for students: data/student/.
+student: $(STAMP)
+	$(BIN)/python tools/student_version.py $(NB)
+
+# The series as a static site (Sphinx + myst-nb, committed outputs, no execution): data/site/.
+site: $(STAMP)
+	$(BIN)/python tools/build_site.py
+
+# A reveal.js deck of each notebook's core: data/slides/ (serve data/, e.g. python -m http.server -d data).
+slides: $(STAMP)
+	$(BIN)/python tools/build_slides.py $(NB)
 
 # The lecture's autoencoder recipe against notebook 04's (not part of `make test`).
 bench: $(STAMP)

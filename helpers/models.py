@@ -117,7 +117,7 @@ class Autoencoder(_MNISTAutoencoder):
     then back: linear -> 7x7 -> two `upsample` layers -> 28x28 in [0, 1] (sigmoid).
     A BatchNorm sits between the two upsampling layers: without it, the sub-pixel variant
     with default init (Adam lr 2e-3) ends in an all-black output within the first epoch
-    (notebook 03, section 7, shows it for three seeds).
+    (notebook 03's "Going further" part shows it for three seeds).
     """
 
     def __init__(self, latent_dim: int = 64, upsample: str = "deconv4", width: int = 32):

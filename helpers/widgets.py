@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import base64
 import io
+import math
 from collections.abc import Callable
 
 import ipywidgets as widgets
@@ -38,18 +39,64 @@ from helpers._checks import (
 
 
 class _Panel(widgets.VBox):
-    """A VBox whose plain-text form (shown where widgets cannot run) is a sentence."""
+    """A VBox that shows, where widgets cannot run (GitHub, nbviewer, the built site), a
+    sentence and, when it has one, a player of precomputed frames that needs no kernel."""
 
-    def __init__(self, children, text: str):
+    def __init__(self, children, text: str, player: str = ""):
         super().__init__(children)
-        self._text = text
+        self._text, self._player = text, player
 
     def __repr__(self) -> str:
         return self._text
 
+    def _ipython_display_(self, **kwargs) -> None:
+        # the same bundle as ipywidgets 7 and 8 display, plus the player as text/html: a
+        # front end with a kernel draws the widget view, one without it the player
+        data = {"text/plain": self._text, "application/vnd.jupyter.widget-view+json":
+                {"version_major": 2, "version_minor": 0, "model_id": self._model_id}}
+        if self._player:
+            data["text/html"] = self._player
+        from IPython.display import display
 
-def _panel(children, what: str) -> _Panel:
-    return _Panel(children, f"[Interactive widget: {what}. Run the notebook to use its sliders.]")
+        display(data, raw=True)
+        if hasattr(self, "_handle_displayed"):  # ipywidgets 7 (Colab)
+            self._handle_displayed(**kwargs)
+
+
+def _panel(children, what: str, player: str = "") -> _Panel:
+    return _Panel(children, f"[Widget: {what}. Run the notebook to use it.]", player)
+
+
+# The player's script finds its own box (the script is the box's last child), shows one
+# frame at a time and moves with the range input (keyboard too) or the play button. Without
+# scripts (GitHub strips them) every frame stays visible, one after the other.
+_PLAYER_SCRIPT = """<script>(function (box) {
+  var frames = box.querySelectorAll(".upconv-frame"), slider = box.querySelector("input"),
+      label = box.querySelector(".upconv-step"), button = box.querySelector("button"), timer = null;
+  function show(i) {
+    frames.forEach(function (frame, k) { frame.style.display = k == i ? "" : "none"; });
+    slider.value = i; label.textContent = (+i + 1) + " / " + frames.length;
+  }
+  slider.addEventListener("input", function () { show(slider.value); });
+  button.addEventListener("click", function () {
+    if (timer) { clearInterval(timer); timer = null; button.textContent = "play"; return; }
+    button.textContent = "pause";
+    timer = setInterval(function () { show((+slider.value + 1) % frames.length); }, INTERVAL);
+  });
+  box.querySelector(".upconv-controls").style.display = "";
+  show(0);
+})(document.currentScript.parentElement);</script>"""
+
+
+def _player_html(frames: list[str], what: str, interval: int = 800) -> str:
+    """A player of precomputed frames (HTML each, e.g. png_html) that needs no kernel."""
+    shown = "".join(f"<div class='upconv-frame'>{frame}</div>" for frame in frames)
+    label = what.replace("&", "&amp;").replace("<", "&lt;").replace("'", "&#39;")
+    controls = (f"<div class='upconv-controls' style='display: none'><button type='button'>play</button> "
+                f"<input type='range' min='0' max='{len(frames) - 1}' value='0' aria-label='{label}'> "
+                f"<span class='upconv-step'></span> {label}</div>")
+    return (f"<div class='upconv-player'>{controls}{shown}"
+            + _PLAYER_SCRIPT.replace("INTERVAL", str(interval)) + "</div>")
 
 
 def figure_png(fig) -> bytes:
@@ -242,9 +289,10 @@ def step_player(draw_step: Callable[[int], object], n_steps: int, what: str,
     `draw_step` takes a step from 0 to n_steps-1 and returns a matplotlib figure; the
     slider shows it counted from 1, as in "step 3 of 4". The
     play button animates the slider in the browser (`jslink`, no kernel round trip for
-    the timing); each step's picture is drawn once by the kernel and then reused, so
-    replaying is instant. `what` names the process, for the picture's alt text. The
-    returned box's `play_link` is the link between the play button and the slider.
+    the timing); every step's picture is drawn once, when the player is made, and reused,
+    so replaying is instant; the same pictures make the player shown where no kernel runs.
+    `what` names the process, for the alt texts. The returned box's `play_link` is the link
+    between the play button and the slider.
     """
     check_callable("draw_step", draw_step)
     n_steps = check_int("n_steps", n_steps, 1, 400)
@@ -252,6 +300,9 @@ def step_player(draw_step: Callable[[int], object], n_steps: int, what: str,
         raise TypeError(f"what must be a string naming what is drawn, got {describe(what)}")
     if not what.strip():
         raise ValueError("what is empty; name what is drawn, e.g. 'the four stamps'")
+    if len(what) > 44:
+        raise ValueError(f"what has {len(what)} characters; name what is drawn in at most 44, so that "
+                         "the sentence shown where widgets cannot run is not cut off")
     interval = check_int("interval", interval, 50, 10_000)
     # the slider counts from 1, as the pictures' titles do; draw_step counts from 0
     play = widgets.Play(value=1, min=1, max=n_steps, interval=interval, description="play")
@@ -275,8 +326,11 @@ def step_player(draw_step: Callable[[int], object], n_steps: int, what: str,
 
     slider.observe(draw, names="value")
     draw()
-    box = _panel([widgets.HBox([play, slider]), picture],
-                 f"a play button and a step slider that step through {what}")
+    for step in range(1, n_steps + 1):  # every frame, for the player that needs no kernel
+        slider.value = step
+    slider.value = 1
+    box = _panel([widgets.HBox([play, slider]), picture], f"a player that steps through {what}",
+                 _player_html([frames[step] for step in range(n_steps)], what, interval))
     box.play_link = link
     return box
 
@@ -298,7 +352,8 @@ def interpolation_widget(model, images: torch.Tensor, labels: torch.Tensor | Non
     Two index sliders pick the images; the t slider moves between their latent codes. The
     picture shows the first image, the decoded mixture and the second image; decoding one
     code and drawing 28x28 pixels takes about a millisecond, so updates are continuous.
-    The model runs on its own device; the images may stay on the CPU.
+    Where no kernel runs, a player steps t from 0 to 1 for the first two images. The model
+    runs on its own device; the images may stay on the CPU.
     """
     encode, decode = _codec(model)
     images = check_images("images", images, minimum=2)
@@ -319,22 +374,27 @@ def interpolation_widget(model, images: torch.Tensor, labels: torch.Tensor | Non
     def name(i: int) -> str:
         return f"#{i}" if labels is None else f"#{i} (digit {labels[i]})"
 
-    def draw(change=None) -> None:
-        a, b, w = first.value, second.value, t.value
+    def strip(a: int, b: int, w: float) -> str:
         with torch.no_grad():
             mixed = decode(((1 - w) * codes[a] + w * codes[b]).unsqueeze(0))[0, 0].cpu()
         gap = torch.ones(shown.shape[-2], 2)
-        strip = torch.cat([shown[a, 0], gap, mixed, gap, shown[b, 0]], dim=1)
-        picture.value = png_html(image_png(strip), f"{name(a)}, the decoded mixture, {name(b)}",
-                                 pixelated=True)
+        pixels = torch.cat([shown[a, 0], gap, mixed, gap, shown[b, 0]], dim=1)
+        return png_html(image_png(pixels), f"{name(a)}, the decoded mixture at t = {w:.2f}, {name(b)}",
+                        pixelated=True)
+
+    def draw(change=None) -> None:
+        a, b, w = first.value, second.value, t.value
+        picture.value = strip(a, b, w)
         caption.value = (f"left: {name(a)} · middle: decode({1 - w:.2f}·z₁ + {w:.2f}·z₂) · "
                          f"right: {name(b)}")
 
     for control in (first, second, t):
         control.observe(draw, names="value")
     draw()
+    path = [strip(0, 1, step / 10) for step in range(11)]  # the default pair, for the player
     return _panel([widgets.HBox([first, second]), t, picture, caption],
-                  "sliders that interpolate between two digits' latent codes")
+                  "sliders that interpolate between two digits' latent codes",
+                  _player_html(path, f"t from 0 to 1 between {name(0)} and {name(1)}", interval=400))
 
 
 # ---------------------------------------------------------------------------------------
@@ -379,6 +439,65 @@ def _check_limit(limit) -> float:
     return check_float("limit", limit, 0.0, 10.0, open_low=True)
 
 
+def _latent_map(decode, device, codes, labels, limit: float, n: int):
+    """The decoded n x n grid over [-limit, limit]² (PIL, dark strokes on white) with `codes`
+    as dots coloured by `labels` and a key; the function from a code to its map pixel; and
+    a note of how many codes lie outside the map."""
+    from PIL import Image as PILImage
+    from PIL import ImageDraw
+
+    axis = torch.linspace(-limit, limit, 2 * n + 1)[1::2]  # the centres of n equal cells
+    grid = torch.stack(torch.meshgrid(axis, axis.flip(0), indexing="xy"), dim=-1).reshape(-1, 2)
+    try:
+        with torch.no_grad():
+            tiles = decode(grid.to(device)).cpu()
+    except (RuntimeError, ValueError) as err:
+        raise ValueError(f"model must decode 2-D codes [N, 2] (a VAE with latent size 2); its "
+                         f"decode refused them: {str(err).splitlines()[0]}") from err
+    tiles = _decoded_image("model", tiles, "codes [N, 2]")
+    size = tiles.shape[-1]
+    side = n * size
+    mosaic = tiles.clamp(0, 1).reshape(n, n, size, size).permute(0, 2, 1, 3).reshape(side, side)
+    background = PILImage.new("RGB", (side, side + (16 if labels is not None else 0)), "white")
+    background.paste(PILImage.fromarray((255 - 150 * mosaic).round().to(torch.uint8).numpy(), mode="L"))
+    pen = ImageDraw.Draw(background)
+
+    def pixel(z1: float, z2: float) -> tuple[float, float]:
+        return (z1 + limit) / (2 * limit) * side, (limit - z2) / (2 * limit) * side
+
+    if codes is None:
+        return background, pixel, ""
+    for i, (z1, z2) in enumerate(codes.tolist()):
+        if abs(z1) <= limit and abs(z2) <= limit:
+            x, y = pixel(z1, z2)
+            pen.ellipse((x - 2, y - 2, x + 2, y + 2), fill="#000000" if labels is None else _TAB10[labels[i]])
+    if labels is not None:  # a key: each digit in its colour, under the map
+        for digit in range(10):
+            left = 4 + digit * side / 10
+            pen.rectangle((left, side + 4, left + 8, side + 12), fill=_TAB10[digit])
+            pen.text((left + 11, side + 2), str(digit), fill="black")
+    beyond = int((codes.abs() > limit).any(dim=1).sum())
+    return background, pixel, f" · {beyond} of the {len(codes)} codes lie outside the map"
+
+
+def _latent_frame(decode, device, background, pixel, z1: float, z2: float) -> str:
+    """The digit decoded at (z1, z2) beside the map with a ring there, as HTML."""
+    from PIL import ImageDraw
+
+    with torch.no_grad():
+        digit = decode(torch.tensor([[z1, z2]], device=device))[0, 0].cpu()
+    marked = background.copy()
+    ring = ImageDraw.Draw(marked)
+    x, y = pixel(z1, z2)
+    ring.ellipse((x - 9, y - 9, x + 9, y + 9), outline="black", width=5)
+    ring.ellipse((x - 8, y - 8, x + 8, y + 8), outline="#ff00ff", width=3)
+    buffer = io.BytesIO()
+    marked.quantize(32).save(buffer, format="PNG", optimize=True)  # 32 colours: a quarter of the bytes
+    where = f"z = ({z1:.2f}, {z2:.2f})"
+    return (_ROW + png_html(image_png(digit), f"the digit decoded at {where}", pixelated=True)
+            + png_html(buffer.getvalue(), f"the latent map, ring at {where}") + "</div>")
+
+
 def latent_map_widget(model, codes: torch.Tensor | None = None, labels: torch.Tensor | None = None,
                       limit: float = 3.0, n: int = 12) -> widgets.VBox:
     """Return sliders z₁, z₂ that decode a point of a 2-D latent plane live, marked on a map (notebook 05).
@@ -386,11 +505,9 @@ def latent_map_widget(model, codes: torch.Tensor | None = None, labels: torch.Te
     The map is the decoded n x n grid over [-limit, limit]² (z₁ to the right, z₂ up), with
     `codes` [N, 2] (e.g. the held-out digits' means) as dots coloured by `labels`; a ring
     marks the sliders' point. The map is drawn once; each slider move decodes one code and
-    redraws only the ring (PIL, about a millisecond), so the picture follows a drag.
+    redraws only the ring (PIL, about a millisecond), so the picture follows a drag. Where
+    no kernel runs, a player walks the ring once around a circle of radius limit/2.
     """
-    from PIL import Image as PILImage
-    from PIL import ImageDraw
-
     decode = _decoder(model)
     limit, n = _check_limit(limit), check_int("n", n, 2, 25)
     if codes is not None:
@@ -406,70 +523,26 @@ def latent_map_widget(model, codes: torch.Tensor | None = None, labels: torch.Te
                          f"values from {min(labels)} to {max(labels)}")
     device = model_device(model)
     model.eval()
-    axis = torch.linspace(-limit, limit, 2 * n + 1)[1::2]  # the centres of n equal cells
-    grid = torch.stack(torch.meshgrid(axis, axis.flip(0), indexing="xy"), dim=-1).reshape(-1, 2)
-    try:
-        with torch.no_grad():
-            tiles = decode(grid.to(device)).cpu()
-    except (RuntimeError, ValueError) as err:
-        raise ValueError(f"model must decode 2-D codes [N, 2] (a VAE with latent size 2); its "
-                         f"decode refused them: {str(err).splitlines()[0]}") from err
-    tiles = _decoded_image("model", tiles, "codes [N, 2]")
-    size = tiles.shape[-1]
-    mosaic = tiles.clamp(0, 1).reshape(n, n, size, size).permute(0, 2, 1, 3).reshape(n * size, n * size)
-    shade = (255 - 150 * mosaic).round().to(torch.uint8).numpy()  # dark strokes on white, like the figure
-    background = PILImage.fromarray(shade, mode="L").convert("RGB")
-    draw_map = ImageDraw.Draw(background)
-    side = n * size
-
-    def pixel(z1: float, z2: float) -> tuple[float, float]:
-        return (z1 + limit) / (2 * limit) * side, (limit - z2) / (2 * limit) * side
-
-    outside = ""
-    if codes is not None:
-        beyond = int((codes.abs() > limit).any(dim=1).sum())
-        outside = f" · {beyond} of the {len(codes)} codes lie outside the map"
-        for i, (z1, z2) in enumerate(codes.tolist()):
-            if abs(z1) <= limit and abs(z2) <= limit:
-                x, y = pixel(z1, z2)
-                colour = "#000000" if labels is None else _TAB10[labels[i]]
-                draw_map.ellipse((x - 2, y - 2, x + 2, y + 2), fill=colour)
-    if labels is not None:  # a key: each digit in its colour, under the map
-        keyed = PILImage.new("RGB", (side, side + 16), "white")
-        keyed.paste(background, (0, 0))
-        key = ImageDraw.Draw(keyed)
-        for digit in range(10):
-            left = 4 + digit * side / 10
-            key.rectangle((left, side + 4, left + 8, side + 12), fill=_TAB10[digit])
-            key.text((left + 11, side + 2), str(digit), fill="black")
-        background = keyed
-
+    background, pixel, outside = _latent_map(decode, device, codes, labels, limit, n)
     z1_slider, z2_slider = _latent_sliders(2, limit)
-    picture = widgets.HTML()
-    caption = widgets.HTML()
+    picture, caption = widgets.HTML(), widgets.HTML()
 
     def draw(change=None) -> None:
         z1, z2 = z1_slider.value, z2_slider.value
-        with torch.no_grad():
-            digit = decode(torch.tensor([[z1, z2]], dtype=grid.dtype, device=device))[0, 0].cpu()
-        marked = background.copy()
-        ring = ImageDraw.Draw(marked)
-        x, y = pixel(z1, z2)
-        ring.ellipse((x - 9, y - 9, x + 9, y + 9), outline="black", width=5)
-        ring.ellipse((x - 8, y - 8, x + 8, y + 8), outline="#ff00ff", width=3)
-        buffer = io.BytesIO()
-        marked.save(buffer, format="PNG")
+        picture.value = _latent_frame(decode, device, background, pixel, z1, z2)
         where = f"z = ({z1:.2f}, {z2:.2f})"
-        picture.value = (_ROW + png_html(image_png(digit), f"the digit decoded at {where}", pixelated=True)
-                         + png_html(buffer.getvalue(), f"the latent map, ring at {where}") + "</div>")
         caption.value = (f"left: decode({where}) · right: the decoded grid over "
                          f"[{-limit:g}, {limit:g}]², the ring at {where}" + outside)
 
     z1_slider.observe(draw, names="value")
     z2_slider.observe(draw, names="value")
     draw()
+    angles = [2 * math.pi * k / 12 for k in range(12)]
+    walk = [_latent_frame(decode, device, background, pixel, limit / 2 * math.cos(a), limit / 2 * math.sin(a))
+            for a in angles]
     return _panel([widgets.HBox([z1_slider, z2_slider]), picture, caption],
-                  "sliders z₁ and z₂ that decode a point of the 2-D latent plane, marked on its map")
+                  "sliders z₁, z₂ that decode a point of the 2-D latent plane",
+                  _player_html(walk, f"a walk around the circle of radius {limit / 2:g}", interval=300))
 
 
 def conditional_widget(model, n_classes: int = 10, limit: float = 3.0) -> widgets.VBox:
@@ -525,4 +598,4 @@ def conditional_widget(model, n_classes: int = 10, limit: float = 3.0) -> widget
     draw()
     return _panel([digit, widgets.HBox(styles[:4]), *([widgets.HBox(styles[4:])] if latent_dim > 4 else []),
                    picture, caption],
-                  "a class slider and style sliders that draw a chosen digit in a chosen style")
+                  "sliders for a digit's class and its style")

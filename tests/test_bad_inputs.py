@@ -26,6 +26,7 @@ from torch import nn
 import helpers
 from helpers import arithmetic as A
 from helpers import checkerboard as C
+from helpers import claims as K
 from helpers import data as D
 from helpers import diagrams as G
 from helpers import metrics as M
@@ -400,12 +401,20 @@ bad(TypeError, "s", W.overlap_explorer, 3, 1.5)
 bad(ValueError, "s", W.overlap_explorer, 3, 5)
 good(W.overlap_explorer, i64, torch.tensor(2))
 FRAME = lambda step: plt.subplots(figsize=(1, 1))[0]  # noqa: E731 (a step drawing)
+bad(TypeError, "text", K.claim, None, True)
+bad(TypeError, "text", K.claim, "  ", True)
+good(K.claim, "holds", True, i64)
+bad(ValueError, "number", K.exercise, 0, 3, bool)
+bad(TypeError, "number", K.exercise, "1", 3, bool)
+bad(TypeError, "test", K.exercise, 1, 3, "bool")
+good(K.exercise, i64, 3, bool)
 bad(TypeError, "draw_step", W.step_player, "draw", 3, "steps")
 bad(TypeError, "draw_step", W.step_player, None, 3, "steps")
 bad(ValueError, "n_steps", W.step_player, FRAME, 0, "steps")
 bad(TypeError, "n_steps", W.step_player, FRAME, 3.0, "steps")
 bad(ValueError, "what", W.step_player, FRAME, 3, "")
 bad(TypeError, "what", W.step_player, FRAME, 3, None)
+bad(ValueError, "44", W.step_player, FRAME, 3, "x" * 45)  # the static sentence would be cut
 bad(ValueError, "interval", W.step_player, FRAME, 3, "steps", 10)
 bad(TypeError, "draw_step", W.step_player, lambda step: "figure", 3, "steps")  # returns no figure
 good(W.step_player, FRAME, i64, "steps", torch.tensor(500))

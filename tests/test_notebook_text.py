@@ -109,3 +109,96 @@ def test_training_output_is_never_compared_strictly(path):
     strict = [i for i, cell in enumerate(nb.cells) if cell.cell_type == "code" and progress(cell)
               and "nbval-ignore-output" not in cell.metadata.get("tags", [])]
     assert not strict, f"{path.name}: cells {strict} print training progress but are compared strictly"
+
+
+# A lecture a student finishes: its core (everything before "## Exercises") within a word
+# budget, detours in an optional "## Going further" part after the exercises, and every
+# exercise with a check cell and a hidden solution that passes it (nbval runs it).
+CORE_WORDS = 2500
+EXERCISE = re.compile(r"^###\s+Exercise\s+(\d+)\b", re.M)
+
+
+def words(cells) -> int:
+    return sum(len(re.findall(r"\S+", c.source)) for c in cells if c.cell_type == "markdown")
+
+
+def heading_index(cells, pattern: str) -> int | None:
+    found = [i for i, c in enumerate(cells)
+             if c.cell_type == "markdown" and re.match(pattern, c.source, re.M)]
+    return found[0] if found else None
+
+
+def parts(path: Path):
+    """(core, exercises, going further) cells of a notebook."""
+    cells = nbformat.read(path, as_version=4).cells
+    start = heading_index(cells, r"##\s+Exercises[ \t]*$")
+    assert start is not None, f"{path.name} has no '## Exercises' heading cell"
+    further = heading_index(cells, r"##\s+Going further")
+    end = further if further is not None else len(cells)
+    return cells[:start], cells[start:end], cells[end:]
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_the_core_of_each_notebook_is_short_enough_to_finish(path):
+    core, _, further = parts(path)
+    assert words(core) <= CORE_WORDS, \
+        f"{path.name}: the core has {words(core)} words of prose (at most {CORE_WORDS})"
+    if further:
+        assert "optional" in further[0].source.splitlines()[0].lower(), \
+            f"{path.name}: the Going further heading does not say the part is optional"
+        assert not any(re.search(r"^##\s+Exercises", c.source, re.M) for c in further)
+
+
+def is_solution(cell) -> bool:
+    return "solution" in cell.metadata.get("tags", [])
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_every_exercise_has_a_check_and_a_hidden_solution_that_passes_it(path):
+    _, exercises, _ = parts(path)
+    numbers = [int(n) for c in exercises if c.cell_type == "markdown" for n in EXERCISE.findall(c.source)]
+    assert numbers and numbers == list(range(1, len(numbers) + 1)), \
+        f"{path.name}: exercises must be '### Exercise 1', '### Exercise 2', ... (found {numbers})"
+    code = [c for c in exercises if c.cell_type == "code"]
+    for n in numbers:
+        call = re.compile(rf"\bexercise\(\s*{n}\s*,")
+        checks = [c for c in code if call.search(c.source) and not is_solution(c)]
+        solutions = [c for c in code if call.search(c.source) and is_solution(c)]
+        assert checks and "solution=True" not in checks[0].source, \
+            f"{path.name}: exercise {n} has no check cell a student runs (exercise({n}, answer, test))"
+        assert len(solutions) == 1 and "solution=True" in solutions[0].source, \
+            f"{path.name}: exercise {n} needs one solution cell, tagged 'solution', " \
+            "calling exercise(..., solution=True)"
+        solution = solutions[0]
+        assert solution.source.startswith("# @title Solution"), \
+            f"{path.name}: exercise {n}'s solution starts with '# @title Solution ...' (Colab hides it)"
+        assert solution.metadata.get("jupyter", {}).get("source_hidden") is True, \
+            f"{path.name}: exercise {n}'s solution is not collapsed (metadata.jupyter.source_hidden)"
+        assert code.index(checks[0]) < code.index(solution), \
+            f"{path.name}: exercise {n}'s solution comes before its check"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_every_notebook_says_which_mnist_its_numbers_came_from(path):
+    cells = nbformat.read(path, as_version=4).cells
+    if not any("load_mnist(" in c.source for c in cells if c.cell_type == "code"):
+        pytest.skip("this notebook loads no MNIST")
+    assert any("describe_source()" in c.source for c in cells if c.cell_type == "code"), \
+        f"{path.name} loads MNIST but never prints describe_source()"
+    prose = " ".join(c.source for c in cells if c.cell_type == "markdown")
+    assert re.search(r"full MNIST", prose) and re.search(r"subset", prose), \
+        f"{path.name}: the text does not say that its numbers came from the subset " \
+        "and that the full MNIST prints its own"
+
+
+def has_figure(cell) -> bool:
+    return any("image/png" in output.get("data", {}) for output in cell.get("outputs", []))
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_every_figure_has_an_alt_text(path):
+    """The site (make site) gives each figure the alt text of its cell: metadata.mystnb.image.alt."""
+    cells = nbformat.read(path, as_version=4).cells
+    missing = [i for i, c in enumerate(cells) if c.cell_type == "code" and has_figure(c)
+               and not c.metadata.get("mystnb", {}).get("image", {}).get("alt", "").strip()]
+    assert not missing, f"{path.name}: figure cells {missing} have no alt text (metadata.mystnb.image.alt)"

@@ -1,4 +1,5 @@
-"""pyproject.toml and environment.yml list the same packages with the same bounds (>=) or pins (==)."""
+"""Packaging: environment.yml installs the package (pyproject.toml is the one list), runtime
+dependencies neither pin nor cap, CI runs the README's test command, Playwright is pinned."""
 
 import re
 import sys
@@ -12,7 +13,6 @@ else:
     import tomli as tomllib
 
 ROOT = Path(__file__).resolve().parent.parent
-CONDA_TO_PYPI = {"pytorch": "torch"}  # conda-forge names that differ from PyPI's
 REQ_RE = re.compile(r"^\s*([A-Za-z0-9_.\-]+)\s*(?:(>=|==)\s*([0-9][0-9.]*))?\s*(?:;(.*))?(?:#.*)?$")
 
 
@@ -33,28 +33,11 @@ def pyproject_requirements() -> dict[str, str | None]:
     return {name: bound for name, bound, marker in parsed if marker is None}
 
 
-def conda_requirements() -> dict[str, str | None]:
+def test_environment_yml_installs_the_package_with_its_dev_extra():
+    """pyproject.toml is the one list of dependencies: conda gives Python and pip, pip the rest."""
     env = yaml.safe_load((ROOT / "environment.yml").read_text())
     assert env["channels"] == ["conda-forge"]
-    found = {}
-    for dep in env["dependencies"]:
-        if isinstance(dep, dict):  # the pip section installs only this package itself
-            assert dep == {"pip": ["-e ."]}, dep
-            continue
-        name, bound, _ = parse(dep.replace(" ", ""))
-        if name in ("python", "pip"):
-            continue
-        found[CONDA_TO_PYPI.get(name, name)] = bound
-    return found
-
-
-def test_environment_yml_matches_pyproject():
-    pypi, conda = pyproject_requirements(), conda_requirements()
-    assert sorted(pypi) == sorted(conda), (
-        f"only in pyproject: {sorted(set(pypi) - set(conda))}; "
-        f"only in environment.yml: {sorted(set(conda) - set(pypi))}")
-    for name, bound in pypi.items():
-        assert conda[name] == bound, f"{name}: pyproject {bound}, environment.yml {conda[name]}"
+    assert env["dependencies"] == ["python=3.11", "pip", {"pip": ["-e .[dev]"]}]
 
 
 def test_runtime_dependencies_neither_pin_nor_cap():

@@ -116,7 +116,9 @@ def test_no_widget_state_holds_binary_data_before_or_after_a_slider_moves():
 def test_widgets_describe_themselves_where_they_cannot_run():
     for box, _ in every_widget():
         text = repr(box)
-        assert text.startswith("[Interactive widget: ") and "VBox(children" not in text
+        assert text.startswith("[Widget: ") and text.endswith(". Run the notebook to use it.]"), text
+        # ipywidgets cuts a widget's plain-text form at 110 characters
+        assert len(text) <= 110, text
 
 
 def test_png_html_embeds_the_bytes_and_escapes_the_alt_text():
@@ -344,9 +346,38 @@ def test_step_player_draws_each_step_once_and_links_play_to_the_slider():
     assert picture.value != first and "step 3 of 4" in picture.value
     slider.value = 1
     assert picture.value == first
-    assert calls == [0, 2], "a step already drawn is reused, not redrawn"
+    assert calls == [0, 1, 2, 3], "each step is drawn once, and then reused"
     assert box.play_link.source == (play, "value") and box.play_link.target == (slider, "value")
-    assert "step through a test process" in repr(box)
+    assert "steps through a test process" in repr(box)
+
+
+def displayed(box) -> dict:
+    """The bundle a front end receives when `box` is displayed."""
+    from IPython.core.interactiveshell import InteractiveShell
+
+    bundles = []
+    shell = InteractiveShell.instance()
+    shell.display_pub.publish = lambda data, metadata=None, **kwargs: bundles.append(data)
+    box._ipython_display_()
+    return bundles[-1]
+
+
+def test_a_player_that_needs_no_kernel_stands_beside_the_widget():
+    from helpers.widgets import step_player
+
+    def draw_step(step):
+        fig, ax = plt.subplots(figsize=(1, 1))
+        ax.imshow(np.full((2, 2), step), vmin=0, vmax=3)
+        return fig
+
+    box = step_player(draw_step, 3, "a test process")
+    data = displayed(box)
+    assert data["text/plain"] == repr(box) and "model_id" in data["application/vnd.jupyter.widget-view+json"]
+    html = data["text/html"]
+    frames = [shown_image(part) for part in html.split("<div class='upconv-frame'>")[1:]]
+    assert [int(f.mean()) for f in frames] != [int(frames[0].mean())] * 3, "the frames differ"
+    assert len(frames) == 3 and "type='range' min='0' max='2'" in html and "<script>" in html
+    assert "aria-label='a test process'" in html
 
 
 def test_step_player_says_when_draw_step_returns_no_figure():

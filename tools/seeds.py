@@ -41,12 +41,18 @@ def sanitizers() -> list[tuple[re.Pattern, str]]:
 
 
 def texts(cell, rules) -> list[str]:
-    found = []
+    """A cell's text outputs, sanitized as nbval does; consecutive chunks of one stream are
+    joined first, as nbval joins them (a busy kernel may send one print in two chunks)."""
+    found, stream = [], None
     for output in cell.get("outputs", []):
         text = output.get("text", "") + output.get("data", {}).get("text/plain", "")
-        for pattern, replacement in rules:
-            text = pattern.sub(replacement, text)
+        if output.get("output_type") == "stream" and found and output.get("name") == stream:
+            found[-1] += text
+            continue
+        stream = output.get("name") if output.get("output_type") == "stream" else None
         found.append(text)
+    for pattern, replacement in rules:
+        found = [pattern.sub(replacement, text) for text in found]
     return found
 
 

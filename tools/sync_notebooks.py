@@ -6,6 +6,8 @@ For each ``notebooks/NN_*.ipynb`` (after jakevdp's ``tools/add_navigation.py``):
 - setup cell (code, ``"setup"``): installs the package only under Colab, from the
   repository address in ``pyproject.toml``; then imports, ``set_seed``, ``device``;
 - navigation cell (markdown, ``"nav"``): the last cell;
+- slide types (``metadata.slideshow``) for ``make slides``: the core's "##" headings start
+  slides, its other markdown cells subslides; the exercises and what follows are skipped;
 - noisy metadata (widget state, execution timing) is dropped, outputs and execution
   counts are kept (nbval compares them).
 The README's contents between ``<!-- contents -->`` and ``<!-- /contents -->`` are
@@ -77,6 +79,8 @@ SLIDE_MAP = [
      [("03", "The claim")]),
 ]
 DROP_CELL_METADATA = ("execution", "ExecuteTime", "collapsed", "scrolled", "jupyter")
+# ...except that a solution cell stays collapsed in JupyterLab (Colab hides it by its "# @title")
+KEEP_HIDDEN = {"source_hidden": True}
 
 
 def project_settings() -> dict:
@@ -198,6 +202,28 @@ def stamp(nb, path: Path, prev, nxt, settings) -> None:
     for cell in nb.cells:
         for key in DROP_CELL_METADATA:
             cell.metadata.pop(key, None)
+        if "solution" in cell.metadata.get("tags", []):
+            cell.metadata["jupyter"] = dict(KEEP_HIDDEN)
+    stamp_slides(nb)
+
+
+def slide_type(cell, in_core: bool) -> str:
+    """The reveal.js role of a cell: a "##" heading starts a slide, any other markdown cell a
+    subslide below it, code stays with the text above it; the setup cell, the exercises and
+    everything after them are left out of the deck (`make slides`)."""
+    if not in_core or cell.metadata.get("upconv") in ("setup", "nav"):
+        return "skip"
+    if cell.cell_type != "markdown":
+        return "-"
+    return "slide" if cell.source.startswith(("# ", "## ")) else "subslide"
+
+
+def stamp_slides(nb) -> None:
+    in_core = True
+    for cell in nb.cells:
+        if cell.cell_type == "markdown" and re.match(r"##\s+Exercises[ \t]*$", cell.source, re.M):
+            in_core = False
+        cell.metadata["slideshow"] = {"slide_type": slide_type(cell, in_core)}
 
 
 def numbered_headings(nb) -> dict[str, int]:
