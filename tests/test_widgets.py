@@ -49,7 +49,8 @@ def shown_image(html: str) -> np.ndarray:
     """Decode the PNG inside an HTML widget's <img src='data:image/png;base64,...'>."""
     match = re.search(r"src='data:image/png;base64,([A-Za-z0-9+/=]+)'", html)
     assert match, f"no inline PNG in {html[:120]!r}"
-    return np.asarray(PILImage.open(io.BytesIO(base64.b64decode(match.group(1)))))
+    picture = PILImage.open(io.BytesIO(base64.b64decode(match.group(1))))
+    return np.asarray(picture.convert("RGB") if picture.mode == "P" else picture)  # the map is palette PNG
 
 
 def stamps_player():
