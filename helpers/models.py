@@ -1,31 +1,37 @@
-"""Models shared by several notebooks: upsampling layers and configurable autoencoders.
-
-`upsample` builds the six upsampling layers compared in notebook 03; `Autoencoder`
-is the configurable MNIST autoencoder notebooks 03 and 04 train.
-"""
+"""The six upsampling layers of notebook 03, ICNR, and the MNIST autoencoders of 03-06, whose
+parts are named, not numbered: ``model.encoder.convs``, ``model.decoder.convs.up1``."""
 
 from __future__ import annotations
+
+from collections import OrderedDict
 
 import torch
 from torch import nn
 
 from helpers._checks import check_choice, check_int, check_tensor, describe
-from helpers.checkerboard import icnr_
 
 UPSAMPLE_KINDS = ("deconv3", "deconv4", "nearest", "bilinear", "subpixel", "subpixel_icnr")
 
 
-def upsample(kind: str, in_ch: int, out_ch: int, scale: int = 2) -> nn.Module:
-    """Return a layer that multiplies height and width by `scale` (notebook 03).
+def icnr_(conv: nn.Conv2d, scale: int, init=nn.init.kaiming_normal_) -> nn.Conv2d:
+    """Initialise the conv before a PixelShuffle(scale) with ICNR (Aitken et al., 2017), in place:
+    the scale**2 channels of each output block share kernel and bias, so at initialisation
+    conv + PixelShuffle is conv + nearest-neighbour upsampling, without a checkerboard."""
+    r2 = scale * scale
+    assert conv.out_channels % r2 == 0, "a conv before PixelShuffle(r) needs a multiple of r*r channels"
+    kernels = init(torch.empty(conv.out_channels // r2, *conv.weight.shape[1:]))
+    with torch.no_grad():
+        conv.weight.copy_(kernels.repeat_interleave(r2, dim=0))
+        if conv.bias is not None:
+            conv.bias.copy_(conv.bias[::r2].repeat_interleave(r2))
+    return conv
 
-    "deconv3"/"deconv4": ConvTranspose2d with kernel 3 or 4 and stride 2 (scale 2 only);
-    "nearest"/"bilinear": resize, then a 3x3 convolution; "subpixel": a 3x3 convolution
-    to out_ch*scale**2 channels, then PixelShuffle; "subpixel_icnr": the same, ICNR-initialised.
-    """
-    if not isinstance(kind, str):
-        raise TypeError(f"kind must be a string, one of {', '.join(UPSAMPLE_KINDS)}; got {describe(kind)}")
-    if kind not in UPSAMPLE_KINDS:
-        raise ValueError(f"kind={kind!r} is not an upsampling kind; use one of {', '.join(UPSAMPLE_KINDS)}")
+
+def upsample(kind: str, in_ch: int, out_ch: int, scale: int = 2) -> nn.Module:
+    """Return a layer that multiplies height and width by `scale`: "deconv3"/"deconv4" (stride-2
+    ConvTranspose2d, kernel 3 or 4), "nearest"/"bilinear" (resize, then a 3x3 conv), "subpixel"
+    (a 3x3 conv to out_ch*scale**2 channels, then PixelShuffle), "subpixel_icnr" (ICNR-initialised)."""
+    check_choice("kind", kind, UPSAMPLE_KINDS)
     in_ch, out_ch = check_int("in_ch", in_ch, 1), check_int("out_ch", out_ch, 1)
     scale = check_int("scale", scale, 2)
     if kind.startswith("deconv"):
@@ -34,116 +40,76 @@ def upsample(kind: str, in_ch: int, out_ch: int, scale: int = 2) -> nn.Module:
         k = int(kind[-1])
         return nn.ConvTranspose2d(in_ch, out_ch, k, stride=2, padding=1, output_padding=k % 2)
     if kind in ("nearest", "bilinear"):
-        resize = nn.Upsample(scale_factor=scale, mode=kind)
-        return nn.Sequential(resize, nn.Conv2d(in_ch, out_ch, 3, padding=1))
+        return nn.Sequential(OrderedDict(resize=nn.Upsample(scale_factor=scale, mode=kind),
+                                         conv=nn.Conv2d(in_ch, out_ch, 3, padding=1)))
     conv = nn.Conv2d(in_ch, out_ch * scale * scale, 3, padding=1)
     if kind == "subpixel_icnr":
-        icnr_(conv.weight, scale)
-        with torch.no_grad():  # the bias too must be equal within each r x r block
-            conv.bias.copy_(conv.bias[:: scale * scale].repeat_interleave(scale * scale))
-    return nn.Sequential(conv, nn.PixelShuffle(scale))
-
-
-def bilinear_kernel(s: int) -> torch.Tensor:
-    """Return the [2s, 2s] kernel with which a stride-s transposed conv interpolates bilinearly.
-
-    With padding s//2 (s even) it equals F.interpolate(mode="bilinear") away from the
-    borders; FCN (Long et al. 2015) initialises its upsampling layers with it (notebook 01).
-    """
-    s = check_int("s", s, 1)
-    taps = torch.arange(2 * s, dtype=torch.float32)
-    f = 1 - (taps - (2 * s - 1) / 2).abs() / s  # the tent function, sampled between pixels
-    return f[:, None] * f[None, :]
-
-
-_upsample_layer = upsample  # Autoencoder's argument `upsample` names a kind and shadows it
+        icnr_(conv, scale)
+    return nn.Sequential(OrderedDict(conv=conv, shuffle=nn.PixelShuffle(scale)))
 
 
 class _MNISTAutoencoder(nn.Module):
-    """What every autoencoder here shares: `encoder` and `decoder` modules for 28x28 digits.
-
-    `encode`, `decode` and `forward` check their input's type, shape, dtype and device and
-    say how to fix it: a student's first batch is often one image, or lacks its channel axis.
-    """
+    """`encode`, `decode` and `forward` for 28x28 digits, checked: a first batch is often one image."""
 
     latent_shape: tuple[int, ...]  # one code's shape, without the batch axis
 
-    def _check(self, name: str, x, shape: tuple[int, ...], what: str) -> torch.Tensor:
-        check_tensor(name, x, floating=True)
+    def _check(self, name: str, x, shape: tuple[int, ...]) -> torch.Tensor:
+        check_tensor(name, x)
         want = f"[N, {', '.join(map(str, shape))}]"
-        if tuple(x.shape) == shape:  # one item without its batch axis
-            raise ValueError(f"{name} must be a batch of {what} {want}, got {describe(x)}; for one "
-                             f"item add the batch axis: {name}.unsqueeze(0)")
-        if x.dim() != len(shape) + 1 or tuple(x.shape[1:]) != shape:
-            size, dims = torch.Size(shape).numel(), ", ".join(map(str, shape))
+        if tuple(x.shape[1:]) != shape:
             hint = ""
-            if x.numel() == size:
-                hint = f"; for one item: {name}.reshape(1, {dims})"
+            if tuple(x.shape) == shape:
+                hint = f"; for one item add the batch axis: {name}.unsqueeze(0)"
             elif shape == (1, 28, 28) and tuple(x.shape[1:]) == (28, 28):
                 hint = f"; add the channel axis: {name}.unsqueeze(1)"
-            elif x.dim() >= 1 and x[0].numel() == size:
-                hint = f"; reshape it: {name}.reshape(-1, {dims})"
-            elif shape == (1, 28, 28):
-                hint = "; this model takes 28x28 MNIST digits"
-            else:
-                hint = f"; this model's encode returns codes of shape {want}"
-            raise ValueError(f"{name} must be {what} {want}, got {describe(x)}{hint}")
+            raise ValueError(f"{name} must have shape {want}, got {describe(x)}{hint}")
         param = next(self.parameters())
-        if x.device != param.device:
-            raise ValueError(f"{name} is on {x.device} but the model is on {param.device}; move it "
-                             f"with {name}.to('{param.device}')")
-        if x.dtype != param.dtype:
-            raise TypeError(f"{name} has dtype {str(x.dtype).replace('torch.', '')} but the model's "
-                            f"parameters are {str(param.dtype).replace('torch.', '')}; convert it with "
-                            f"{name}.to({str(param.dtype)})")
+        if x.device != param.device or x.dtype != param.dtype:
+            raise ValueError(f"{name} is {x.dtype} on {x.device} but the model is {param.dtype} on "
+                             f"{param.device}; convert it with {name}.to(next(model.parameters()))")
         return x
 
     def encode(self, x: torch.Tensor) -> torch.Tensor:
         """Return the latent codes [N, *latent_shape] of images [N, 1, 28, 28]."""
-        return self.encoder(self._check("x", x, (1, 28, 28), "images"))
+        return self.encoder(self._check("x", x, (1, 28, 28)))
 
     def decode(self, z: torch.Tensor) -> torch.Tensor:
         """Return the images [N, 1, 28, 28] that latent codes [N, *latent_shape] decode to."""
-        return self.decoder(self._check("z", z, self.latent_shape, "latent codes"))
+        return self.decoder(self._check("z", z, self.latent_shape))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.decoder(self.encoder(self._check("x", x, (1, 28, 28), "images")))
+        return self.decoder(self.encoder(self._check("x", x, (1, 28, 28))))
 
 
 class Autoencoder(_MNISTAutoencoder):
-    """A configurable MNIST autoencoder: strided-conv encoder, linear latent, chosen upsampling.
+    """A configurable MNIST autoencoder. encoder: `convs` (28 -> 14 -> 7, two stride-2 convs,
+    flattened), `linear` (-> `latent_dim`); decoder: `linear` (-> 7x7), `convs` (`up1`, BatchNorm
+    `norm`, `up2`: -> 28x28), `output` (sigmoid; `sigmoid=False` leaves the logits). Without the
+    BatchNorm, default-init sub-pixel decoders can go all black (notebook 03, Going further)."""
 
-    28x28 -> 14x14 -> 7x7 (two stride-2 convolutions) -> `latent_dim` numbers (linear),
-    then back: linear -> 7x7 -> two `upsample` layers -> 28x28 in [0, 1] (sigmoid).
-    A BatchNorm sits between the two upsampling layers: without it, the sub-pixel variant
-    with default init (Adam lr 2e-3) ends in an all-black output within the first epoch
-    (notebook 03's "Going further" part shows it for three seeds).
-    """
-
-    def __init__(self, latent_dim: int = 64, upsample: str = "deconv4", width: int = 32):
+    def __init__(self, latent_dim: int = 64, upsampling: str = "deconv4", width: int = 32, *,
+                 batchnorm: bool = True, sigmoid: bool = True):
         super().__init__()
-        latent_dim, width = check_int("latent_dim", latent_dim, 1), check_int("width", width, 1)
-        check_choice("upsample", upsample, UPSAMPLE_KINDS)
-        w1, w2 = width // 2 or 1, width
-        self.latent_dim, self.kind, self.latent_shape = latent_dim, upsample, (latent_dim,)
-        self.encoder = nn.Sequential(
-            nn.Conv2d(1, w1, 3, stride=2, padding=1), nn.ReLU(),
-            nn.Conv2d(w1, w2, 3, stride=2, padding=1), nn.ReLU(),
-            nn.Flatten(), nn.Linear(w2 * 7 * 7, latent_dim),
-        )
-        self.decoder = nn.Sequential(
-            nn.Linear(latent_dim, w2 * 7 * 7), nn.ReLU(), nn.Unflatten(1, (w2, 7, 7)),
-            _upsample_layer(upsample, w2, w1), nn.BatchNorm2d(w1), nn.ReLU(),
-            _upsample_layer(upsample, w1, 1), nn.Sigmoid(),
-        )
+        latent_dim, width = check_int("latent_dim", latent_dim, 1), check_int("width", width, 2)
+        check_choice("upsampling", upsampling, UPSAMPLE_KINDS)
+        w1, w2 = width // 2, width
+        self.latent_dim, self.upsampling, self.latent_shape = latent_dim, upsampling, (latent_dim,)
+        self.encoder = nn.Sequential(OrderedDict(
+            convs=nn.Sequential(nn.Conv2d(1, w1, 3, stride=2, padding=1), nn.ReLU(),
+                                nn.Conv2d(w1, w2, 3, stride=2, padding=1), nn.ReLU(), nn.Flatten()),
+            linear=nn.Linear(w2 * 7 * 7, latent_dim)))
+        self.decoder = nn.Sequential(OrderedDict(
+            linear=nn.Linear(latent_dim, w2 * 7 * 7),
+            convs=nn.Sequential(OrderedDict(
+                relu1=nn.ReLU(), unflatten=nn.Unflatten(1, (w2, 7, 7)), up1=upsample(upsampling, w2, w1),
+                norm=nn.BatchNorm2d(w1) if batchnorm else nn.Identity(), relu2=nn.ReLU(),
+                up2=upsample(upsampling, w1, 1))),
+            output=nn.Sigmoid() if sigmoid else nn.Identity()))
 
 
 class LectureAutoencoder(_MNISTAutoencoder):
-    """The APS360 lecture's MNIST autoencoder, exactly (210,369 parameters; notebook 04).
-
-    28x28 -> 14x14 (16 ch) -> 7x7 (32 ch) -> 1x1 (64 ch), and back with transposed
-    convolutions 1 -> 7 -> 14 -> 28. The latent is [N, 64, 1, 1].
-    """
+    """The APS360 lecture's MNIST autoencoder (210,369 parameters; notebook 04): 28 -> 14 -> 7 -> 1
+    (16, 32, 64 channels) and back by transposed convolutions; the latent is [N, 64, 1, 1]."""
 
     latent_shape = (64, 1, 1)
 

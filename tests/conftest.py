@@ -8,35 +8,35 @@ from collections import defaultdict
 from pathlib import Path
 
 import matplotlib
-import pytest
 
 matplotlib.use("Agg")
 os.environ.setdefault("UPCONV_MNIST_SOURCE", "subset")
 
 ROOT = Path(__file__).resolve().parent.parent
-# helpers.training.fit stores each run here and replays a run it has already made. The
-# notebooks' kernels (nbval's, then the browser test's JupyterLab) inherit it; the unit
-# tests do not (below): they test training itself.
-FIT_CACHE = ROOT / "data" / "cache" / f"fit-{os.getpid()}"
+# Every notebook kernel of this session (nbval's, then the browser test's JupyterLab)
+# starts with tests/fit_memo.py installed, through an IPython startup file in a session's
+# own IPYTHONDIR: fit stores each run under FIT_CACHE and replays one it has already made.
+# The unit tests run in this process, without it: they test training itself.
+SESSION = ROOT / "data" / "cache" / f"session-{os.getpid()}"
+FIT_CACHE = SESSION / "fit"
 
 
 def pytest_configure(config):
-    os.environ.setdefault("UPCONV_FIT_CACHE", str(FIT_CACHE))
+    startup = SESSION / "ipython" / "profile_default" / "startup"
+    startup.mkdir(parents=True, exist_ok=True)
+    (startup / "00-fit-memo.py").write_text(
+        f"import sys\nsys.path.insert(0, {str(ROOT / 'tests')!r})\n"
+        f"import fit_memo\nfit_memo.install({str(FIT_CACHE)!r})\n")
+    os.environ["IPYTHONDIR"] = str(SESSION / "ipython")
 
 
 def pytest_unconfigure(config):
-    shutil.rmtree(FIT_CACHE, ignore_errors=True)
+    shutil.rmtree(SESSION, ignore_errors=True)
 
 
 def pytest_collection_modifyitems(session, config, items):
     # the browser test reruns notebooks: after nbval has trained their models, it replays them
     items.sort(key=lambda item: "test_browser.py" in item.nodeid)
-
-
-@pytest.fixture(autouse=True)
-def _train_for_real(request, monkeypatch):
-    if request.module.__name__ != "test_browser":
-        monkeypatch.delenv("UPCONV_FIT_CACHE", raising=False)
 
 
 def pytest_terminal_summary(terminalreporter):

@@ -55,7 +55,7 @@ def lab(tmp_path_factory):
     served = tmp_path_factory.mktemp("lab") / "notebooks"
     shutil.copytree(ROOT / "notebooks", served)
     # JupyterLab starts a notebook's preferred kernel itself instead of asking in a
-    # "Select Kernel" dialog (the cause of a 1-in-8 flake: Run All ran with no kernel)
+    # "Select Kernel" dialog: with the dialog open, Run All would run with no kernel
     tracker = served.parent / "settings" / "@jupyterlab" / "notebook-extension"
     tracker.mkdir(parents=True)
     (tracker / "tracker.jupyterlab-settings").write_text(json.dumps({"autoStartDefaultKernel": True}))
@@ -128,7 +128,7 @@ def start_kernel_for(lab, name: str) -> str:
 # The notebook's state is read from JupyterLab's own document model (exposed to the page
 # with --LabApp.expose_app_in_browser), never from the cells attached to the page so far:
 # JupyterLab attaches a long notebook's cells progressively, so a check over the page's
-# prompts can pass before the last cells exist (a flake seen in CI).
+# prompts could pass before the last cells exist.
 PANEL_JS = """(name) => {
     const app = window.jupyterapp;
     if (!app) return null;
@@ -326,3 +326,4 @@ def test_transposed_convolution_step_player_plays_and_explorer_updates_its_sizes
     assert "7×7" in after, after
     view.screenshot(path=str(SHOTS / "02-explorer-after.png"))
     page.close()
+

@@ -1,4 +1,4 @@
-"""helpers.checkerboard: overlap ratios, the score on known patterns, ICNR vs PixelShuffle."""
+"""helpers.checkerboard: overlap ratios and the score on known patterns."""
 
 import math
 
@@ -6,9 +6,8 @@ import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
-from torch import nn
 
-from helpers.checkerboard import checkerboard_score, icnr_, overlap_map, phase_rms
+from helpers.checkerboard import checkerboard_score, overlap_map, phase_rms
 from helpers.models import UPSAMPLE_KINDS, upsample
 
 
@@ -30,7 +29,7 @@ def test_overlap_examples_from_the_article():
     assert overlap_map(3, 2, 4, dims=1).tolist() == [1, 1, 2, 1, 2, 1, 2, 1, 1]
     assert set(overlap_map(4, 2, 6)[4:-4, 4:-4].unique().tolist()) == {4.0}  # even
     assert overlap_map(1, 2, 3, dims=1).tolist() == [1, 0, 1, 0, 1]  # holes
-    with pytest.raises(ValueError, match="dims must be 1 or 2"):
+    with pytest.raises(ValueError, match="dims must be an integer >= 1 and <= 2"):
         overlap_map(3, 2, 4, dims=3)
     with pytest.raises(ValueError, match="k must be an integer >= 1"):
         overlap_map(0, 2, 4)
@@ -122,32 +121,6 @@ def test_score_validates_its_input():
         checkerboard_score(torch.zeros(4, 4), 2)
     with pytest.raises(ValueError, match="s must be an integer >= 1"):
         checkerboard_score(torch.ones(4, 4), 0)
-
-
-@pytest.mark.parametrize("r", [2, 3, 4])
-def test_icnr_makes_pixel_shuffle_equal_conv_then_nearest_resize(r):
-    torch.manual_seed(r)
-    conv = nn.Conv2d(3, 2 * r * r, 3, padding=1, bias=False)
-    icnr_(conv.weight, r)
-    x = torch.rand(2, 3, 5, 6)
-    shuffled = nn.PixelShuffle(r)(conv(x))
-    sub = conv.weight[:: r * r]  # one kernel per output channel
-    expected = F.interpolate(F.conv2d(x, sub, padding=1), scale_factor=r, mode="nearest")
-    assert torch.allclose(shuffled, expected, atol=1e-6)
-    assert checkerboard_score(shuffled[..., r:-r, r:-r], r) == pytest.approx(0, abs=1e-10)
-    # without ICNR the default init shows a pattern
-    plain = nn.PixelShuffle(r)(nn.Conv2d(3, 2 * r * r, 3, padding=1)(x))
-    assert checkerboard_score(plain[..., r:-r, r:-r], r) > 1e-4
-
-
-def test_icnr_uses_the_given_init_and_validates():
-    w = torch.empty(8, 2, 3, 3)
-    icnr_(w, 2, init=lambda t: torch.nn.init.constant_(t, 0.5))
-    assert torch.all(w == 0.5)
-    with pytest.raises(ValueError, match="not a multiple of scale\\*\\*2 = 4"):
-        icnr_(torch.empty(6, 2, 3, 3), 2)
-    with pytest.raises(ValueError, match="4-D"):
-        icnr_(torch.empty(4, 3), 2)
 
 
 def test_gradient_of_a_strided_convolution_has_the_pattern():

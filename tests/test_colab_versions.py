@@ -22,8 +22,7 @@ EXERCISE_EVERY_WIDGET = textwrap.dedent("""
     import ipywidgets, torch
     assert ipywidgets.__version__ == "7.7.1", ipywidgets.__version__
     from helpers.models import Autoencoder, LectureAutoencoder
-    from helpers.widgets import (digit_browser, interpolation_widget, overlap_explorer,
-                                 transposed_conv_explorer)
+    from helpers.widgets import digit_browser, interpolation_widget, transposed_conv_explorer
     # the same checks as under ipywidgets 8 (tests/test_widgets.py), run here under 7.7.1
     from tests.test_widgets import (binary_values, find,
         test_no_widget_state_holds_binary_data_before_or_after_a_slider_moves as no_binary,
@@ -43,10 +42,6 @@ EXERCISE_EVERY_WIDGET = textwrap.dedent("""
     sliders["op"].value = 1
     assert "<b>6×6</b>" in find(box, ipywidgets.HTML)[1].value
 
-    box = overlap_explorer()
-    find(box, ipywidgets.IntSlider)[0].value = 4
-    assert "score 0.0000" in find(box, ipywidgets.HTML)[1].value
-
     for model in (LectureAutoencoder(), Autoencoder(latent_dim=8, width=8)):
         box = interpolation_widget(model, images, labels)
         picture = find(box, ipywidgets.HTML)[0]
@@ -56,8 +51,7 @@ EXERCISE_EVERY_WIDGET = textwrap.dedent("""
         assert picture.value != before and "data:image/png;base64," in picture.value
         assert "0.10·z₁" in find(box, ipywidgets.HTML)[1].value
         assert binary_values(box) == []
-    from helpers.widgets import conditional_widget, latent_map_widget
-    from tests.test_widgets import TinyConditional
+    from helpers.widgets import latent_map_widget
 
     box = latent_map_widget(Autoencoder(latent_dim=2, width=8), torch.randn(5, 2), labels)
     picture = find(box, ipywidgets.HTML)[0]
@@ -65,9 +59,6 @@ EXERCISE_EVERY_WIDGET = textwrap.dedent("""
     find(box, ipywidgets.FloatSlider)[1].value = 2.0
     assert picture.value != before and "z = (0.00, 2.00)" in picture.value
     assert binary_values(box) == []
-    box = conditional_widget(TinyConditional())
-    find(box, ipywidgets.IntSlider)[0].value = 2
-    assert "class 2" in find(box, ipywidgets.HTML)[1].value and binary_values(box) == []
     print("all widgets work with ipywidgets", ipywidgets.__version__)
 """)
 

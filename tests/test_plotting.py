@@ -1,229 +1,117 @@
-"""helpers.plotting: grids match make_grid, labels are drawn, bad input is refused."""
+"""helpers.plotting: grids are make_grid's, curves fit's history, and notebook 02's drawings show
+the numbers PyTorch's own transposed convolution computes."""
 
 import matplotlib.pyplot as plt
-import numpy as np
 import pytest
 import torch
+import torch.nn.functional as F
 from torchvision.utils import make_grid
 
-from helpers.plotting import plot_history, show_images
+from helpers import plotting
+from helpers.diagrams import draw_model
+
+X, K = torch.tensor([[1.0, 2.0], [3.0, 4.0]]), torch.arange(1.0, 10.0).reshape(3, 3)  # notebook 02's
 
 
-def test_show_images_draws_the_make_grid_picture_with_labels():
+@pytest.fixture(autouse=True)
+def _close_figures():
+    yield
+    plt.close("all")
+
+
+def shown(ax):
+    return torch.as_tensor(ax.get_images()[0].get_array())
+
+
+def test_show_images_draws_make_grids_picture_with_a_label_above_each_image():
     images = torch.rand(6, 1, 28, 28)
-    ax = show_images(images, torch.arange(6), nrow=3, title="six")
-    shown = ax.get_images()[0].get_array()
-    expected = make_grid(images, nrow=3, padding=9, pad_value=1.0)[0]
-    assert torch.allclose(torch.as_tensor(shown.data), expected)
-    assert [t.get_text() for t in ax.texts] == [str(i) for i in range(6)]
-    assert ax.get_title() == "six"
-    plt.close("all")
-
-
-def test_show_images_accepts_nhw_and_rgb():
-    show_images(torch.rand(4, 28, 28))
-    show_images(torch.rand(4, 3, 8, 8), nrow=2)
-    plt.close("all")
-
-
-@pytest.mark.parametrize("bad, error, message", [
-    (torch.rand(2, 2, 28, 28), ValueError, r"\[N,1,H,W\]"),
-    (torch.rand(0, 1, 28, 28), ValueError, "N >= 1"),
-    ([[0.0]], TypeError, "torch.Tensor"),
-])
-def test_show_images_rejects_bad_images(bad, error, message):
-    with pytest.raises(error, match=message):
-        show_images(bad)
-
-
-def test_show_images_rejects_wrong_label_count():
-    with pytest.raises(ValueError, match="labels has 2 entries for 3 images"):
-        show_images(torch.rand(3, 1, 4, 4), [1, 2])
-
-
-def test_plot_history():
-    ax = plot_history({"train_loss": [1.0, 0.5], "valid_loss": [1.1, 0.7], "seconds": [1, 2]})
-    assert [line.get_label() for line in ax.get_lines()] == ["train", "held-out"]
-    assert list(ax.get_lines()[1].get_ydata()) == [1.1, 0.7]
-    with pytest.raises(ValueError, match="history"):
-        plot_history({})
-    plt.close("all")
-
-
-def test_draw_transposed_conv_marks_input_zeros_padding_and_taps():
-    from helpers.plotting import draw_transposed_conv
-
-    fig = draw_transposed_conv(3, 3, 2, 1)  # the lecture's figure: 3x3 -> 5x5
-    left, right = fig.axes
-    cells = left.get_images()[0].get_array()
-    # zeros inserted: 5x5, padded by d(k-1)-p = 1 on each side: 7x7
-    assert cells.shape == (7, 7)
-    assert (cells == 2).sum() == 9 and (cells == 0).sum() == 49 - 25
-    assert right.get_images()[0].get_array().shape == (5, 5)
-    assert len(left.collections[0].get_offsets()) == 9  # the 3x3 kernel's taps
-    plt.close("all")
-    cropped = draw_transposed_conv(4, 2, 2, 2)  # d(k-1)-p = -1: cropping instead of padding
-    assert cropped.axes[0].get_images()[0].get_array().shape == (5, 5)
-    plt.close("all")
-
-
-def test_show_images_takes_one_image_and_clips_a_little_overshoot():
-    ax = show_images(torch.rand(1, 28, 28))  # one image [1, H, W]
-    assert ax.get_images()[0].get_array().shape == (28, 28)  # make_grid adds no border to one image
-    assert show_images(torch.rand(28, 28)).get_images()[0].get_array().shape == (28, 28)
-    noisy = torch.rand(4, 1, 8, 8) * 3 - 1  # values from -1 to 2, as after adding noise
-    shown = show_images(noisy, nrow=np.int64(2)).get_images()[0].get_array()
-    assert shown.min() >= 0 and shown.max() <= 1
-    show_images(torch.randint(0, 256, (2, 1, 8, 8), dtype=torch.uint8), vmax=255)
-    plt.close("all")
+    ax = plotting.show_images(images, torch.arange(6), nrow=3, title="six")
+    expected = make_grid(images, nrow=3, padding=28 // 3, pad_value=1.0)  # a third of a digit for the labels
+    assert torch.allclose(shown(ax), expected.permute(1, 2, 0))
+    assert [text.get_text() for text in ax.texts] == [str(i) for i in range(6)] and ax.get_title() == "six"
+    assert ax.figure.get_size_inches() == pytest.approx([3 * 0.022 * 37, 2 * 0.022 * 37])  # 0.8 inch a digit
+    assert shown(plotting.show_images(torch.rand(1, 28, 28))).shape == (28, 28, 3)  # one image [C, H, W]
+    assert shown(plotting.show_images(torch.rand(4, 3, 8, 8), nrow=2)).shape == (22, 22, 3)  # RGB
 
 
 @pytest.mark.parametrize("kwargs, error, message", [
-    ({"images": torch.rand(2, 1, 8, 8) * 255}, ValueError, "images hold values from .* divide by 255"),
-    ({"images": torch.randint(0, 256, (2, 1, 8, 8), dtype=torch.uint8)}, ValueError, "divide by 255"),
-    ({"labels": torch.eye(3)[[0, 1]]}, ValueError, "labels has shape .* one-hot"),
-    ({"labels": 7}, TypeError, "labels must be a list"),
-    ({"nrow": 2.0}, TypeError, "nrow must be an integer >= 1, got 2.0"),
-    ({"vmin": 1.0, "vmax": 0.0}, ValueError, "vmin must be smaller than vmax"),
-    ({"ax": [1, 2]}, TypeError, "ax must be a matplotlib Axes"),
-    ({"title": 3}, TypeError, "title must be a string"),
-    ({"scale": 0}, ValueError, "scale must be > 0"),
-    ({"images": torch.rand(2, 1, 8, 8) > 0.5}, TypeError, "images must hold real numbers"),
+    ({"images": torch.rand(5, 28, 28)}, ValueError, r"unsqueeze\(1\)"),
+    ({"images": torch.rand(2, 1, 8, 8) * 255}, ValueError, "divide by 255"),
+    ({"labels": torch.eye(3)[[0, 1]]}, ValueError, "one-hot"),
+    ({"labels": [1]}, ValueError, r"labels must hold one integer per image \(2\), got \[1\]"),
+    ({"labels": 7}, ValueError, r"labels must hold one integer per image \(2\), got 7"),
+    ({"nrow": 0}, ValueError, "nrow must be an integer >= 1"),
+    ({"ax": [1, 2]}, TypeError, r"ax must be one matplotlib Axes \(e.g. axes\[0\]\)"),
 ])
-def test_show_images_names_the_bad_argument(kwargs, error, message):
-    kwargs = {"images": torch.rand(2, 1, 8, 8), **kwargs}
+def test_show_images_names_a_bad_argument(kwargs, error, message):
     with pytest.raises(error, match=message):
-        show_images(**kwargs)
+        plotting.show_images(**{"images": torch.rand(2, 1, 8, 8), **kwargs})
 
 
-@pytest.mark.parametrize("history, kwargs, error, message", [
-    ((object(), {"train_loss": [1.0]}), {}, TypeError, r"unpack it"),
-    ([1.0, 0.5], {}, TypeError, "history must be the dict returned by fit"),
-    ({"train_loss": []}, {}, ValueError, r"history\['train_loss'\] is empty"),
-    ({"train_loss": [1.0, 0.5], "valid_loss": [1.0]}, {}, ValueError, "has 1 values but"),
-    ({"train_loss": ["1.0"]}, {}, TypeError, "must be a list of numbers"),
-    ({"train_loss": [1.0, -0.5]}, {}, ValueError, "logy=False"),
-    ({"train_loss": [1.0]}, {"logy": "yes"}, TypeError, "logy must be True or False"),
-    ({"train_loss": [1.0]}, {"ax": "left"}, TypeError, "ax must be a matplotlib Axes"),
-])
-def test_plot_history_names_the_bad_argument(history, kwargs, error, message):
-    with pytest.raises(error, match=message):
-        plot_history(history, **kwargs)
-
-
-def test_plot_history_with_negative_losses_on_a_linear_scale():
-    ax = plot_history({"train_loss": [1.0, -0.5]}, logy=False)
-    assert ax.get_yscale() == "linear"
-    plt.close("all")
-
-
-def test_draw_transposed_conv_checks_its_arguments():
-    from helpers.plotting import draw_transposed_conv
-
-    fig = draw_transposed_conv(np.int64(3), torch.tensor(3), 2, 1)
-    assert fig.axes[1].get_images()[0].get_array().shape == (5, 5)
-    _, axes = plt.subplots(2, 2)
-    draw_transposed_conv(2, 2, 2, axes=axes[:, 0])  # a column of a grid of panels
-    with pytest.raises(TypeError, match="axes must be two matplotlib Axes"):
-        draw_transposed_conv(2, 2, 2, axes=axes)
-    with pytest.raises(TypeError, match="k must be an integer >= 1, got 3.0"):
-        draw_transposed_conv(3, 3.0)
-    with pytest.raises(ValueError, match="op .* must be smaller than max"):
-        draw_transposed_conv(3, 3, 1, 0, 1)
-    plt.close("all")
-
-
-def _cells(ax):
-    """The numbers written in an axes' cells, as {(row, col): value}."""
-    return {(round(t.get_position()[1]), round(t.get_position()[0])): float(t.get_text())
-            for t in ax.texts}
-
-
-def test_draw_scatter_step_shows_the_stamp_and_the_running_sum():
-    import torch.nn.functional as F
-
-    from helpers.plotting import draw_scatter_step
-
-    x, kernel = torch.tensor([[1.0, 2.0], [3.0, 4.0]]), torch.arange(1.0, 10.0).reshape(3, 3)
-    full = F.conv_transpose2d(x[None, None], kernel[None, None], stride=2)[0, 0]
-    for step in range(4):
-        ax_in, ax_stamp, ax_out = draw_scatter_step(x, kernel, s=2, p=1, step=step).axes
-        i, j = divmod(step, 2)
-        stamp = _cells(ax_stamp)
-        assert stamp == {(i * 2 + a, j * 2 + b): x[i, j].item() * kernel[a, b].item()
-                         for a in range(3) for b in range(3)}
-        assert f"stamp {step + 1} of 4" in ax_stamp.get_title()
-        assert "INPUT" in ax_in.get_title() and "OUTPUT" in ax_out.get_title()
-        plt.close("all")
-    assert _cells(ax_out) == {(r, c): full[r, c].item() for r in range(5) for c in range(5)}
-    assert "the 3×3 kept (p=1)" in ax_out.get_title()
-    assert len(ax_out.patches) == 2  # the last stamp's outline and the dashed crop
-
-
-def test_draw_direct_step_convolves_the_padded_input_with_the_flipped_kernel():
-    import torch.nn.functional as F
-
-    from helpers.plotting import draw_direct_step
-
-    x, kernel = torch.tensor([[1.0, 2.0], [3.0, 4.0]]), torch.arange(1.0, 10.0).reshape(3, 3)
-    ref = F.conv_transpose2d(x[None, None], kernel[None, None], stride=2, padding=1)[0, 0]
-    ax_in, ax_kernel, ax_out = draw_direct_step(x, kernel, s=2, p=1, step=4).axes
-    assert _cells(ax_kernel) == {(a, b): kernel[2 - a, 2 - b].item() for a in range(3) for b in range(3)}
-    shown = _cells(ax_out)
-    assert shown == {(r, c): ref[r, c].item() for r in range(3) for c in range(3) if r * 3 + c <= 4}
-    assert len(_cells(ax_in)) == 25 and sum(_cells(ax_in).values()) == x.sum().item()
-    assert "= 36" in ax_out.get_title() and "k−1−p = 1" in ax_in.get_title()
-    plt.close("all")
-    last = draw_direct_step(x, kernel, s=2, p=1).axes[2]  # step None: the whole output
-    assert len(_cells(last)) == 9
-    plt.close("all")
-
-
-@pytest.mark.parametrize("fn", ["draw_scatter_step", "draw_direct_step"])
-@pytest.mark.parametrize("kwargs, error, message", [
-    (dict(x=torch.ones(2, 2), kernel=torch.ones(2, 3)), ValueError, "kernel must be square"),
-    (dict(x=torch.ones(2, 2), kernel=torch.ones(3, 3), p=3), ValueError, "p=3 crops more"),
-    (dict(x=torch.ones(2, 2), kernel=torch.ones(3, 3), step=99), ValueError, "step"),
-    (dict(x=torch.ones(2, 2, 1), kernel=torch.ones(3, 3)), ValueError, "x must be a 2-D"),
-    (dict(x=torch.ones(2, 2), kernel=torch.ones(3, 3), axes="left"), TypeError, "axes must be three"),
-])
-def test_step_drawings_name_the_bad_argument(fn, kwargs, error, message):
-    import helpers.plotting as P
-
-    with pytest.raises(error, match=message):
-        getattr(P, fn)(**kwargs)
-    plt.close("all")
+def test_plot_history_draws_train_and_held_out_losses_per_epoch():
+    ax = plotting.plot_history({"train_loss": [1.0, 0.5], "valid_loss": [1.1, 0.7], "time": [3]}, title="A")
+    assert [(line.get_label(), list(line.get_ydata())) for line in ax.get_lines()] == [
+        ("train", [1.0, 0.5]), ("held-out", [1.1, 0.7])]
+    assert list(ax.get_lines()[0].get_xdata()) == [1, 2]
+    assert (ax.get_yscale(), ax.get_title()) == ("log", "A")
+    assert plotting.plot_history({"train_loss": [1.0, -0.5]}, logy=False).get_yscale() == "linear"
+    for history, error, message in [((None, {"train_loss": [1.0]}), TypeError, "unpack it"),
+                                    ({"loss": [1.0]}, ValueError, "'train_loss' per epoch"),
+                                    ({"train_loss": []}, ValueError, "'train_loss' per epoch")]:
+        with pytest.raises(error, match=message):
+            plotting.plot_history(history)
 
 
 def test_show_figure_displays_with_alt_text_and_closes(monkeypatch):
-    import IPython.display
-
-    from helpers.diagrams import draw_model
-    from helpers.plotting import show_figure
-
-    shown = []
-    monkeypatch.setattr(IPython.display, "display", lambda obj, **kwargs: shown.append((obj, kwargs)))
-    fig, ax = plt.subplots()
-    show_figure(fig, "A blank test figure.")
-    assert shown == [(fig, {"metadata": {"image/png": {"alt": "A blank test figure."}}})]
-    assert not plt.fignum_exists(fig.number), "closed, so the inline backend does not show it twice"
-    diagram = draw_model(torch.nn.Conv2d(1, 2, 3), torch.zeros(1, 1, 8, 8), title="One conv")
-    show_figure(diagram)  # a diagram's own sentence
-    assert shown[-1][1]["metadata"]["image/png"]["alt"].startswith("One conv. Block diagram")
-    with pytest.raises(ValueError, match="alt is missing"):
-        show_figure(plt.figure())
-    plt.close("all")
+    alts = []
+    monkeypatch.setattr(plotting, "display", lambda fig, metadata: alts.append(metadata["image/png"]["alt"]))
+    fig = plt.figure()
+    plotting.show_figure(fig, "A blank test figure.")
+    assert alts == ["A blank test figure."] and not plt.fignum_exists(fig.number)
+    plotting.show_figure(draw_model(torch.nn.Conv2d(1, 2, 3), torch.zeros(1, 1, 8, 8), title="One conv"))
+    assert alts[-1].startswith("One conv. Block diagram")  # a diagram's own sentence
+    for alt, error in [(None, ValueError), ("plot", ValueError), (3, TypeError)]:
+        with pytest.raises(error, match="alt must be a sentence"):
+            plotting.show_figure(plt.figure(), alt)
 
 
-def test_draw_transposed_conv_marks_the_rows_output_padding_adds():
-    from helpers.plotting import draw_transposed_conv
+def test_draw_transposed_conv_marks_input_zeros_padding_output_padding_and_taps():
+    left, right = plotting.draw_transposed_conv(3, 3, 2, 1).axes  # the lecture's figure: 3x3 -> 5x5
+    cells = shown(left)
+    assert cells.shape == (7, 7) and (cells == 2).sum() == 9 and (cells == 1).sum() == 16  # 5x5 zero-inserted
+    assert shown(right).shape == (5, 5) and len(left.collections[0].get_offsets()) == 9  # 3x3 taps
+    assert "output padding (op)" in [text.get_text() for text in left.get_legend().get_texts()]
+    left, right = plotting.draw_transposed_conv(3, 3, 2, 1, op=1, legend=False).axes
+    assert (shown(left) == 3).sum() == 2 * 8 - 1 and (shown(left)[-1] == 3).all() and shown(right)[0, 0] == 1
+    assert (shown(right) == 2).sum() == 2 * 6 - 1 and "op adds" in right.get_xlabel() and not left.legend_
+    assert shown(plotting.draw_transposed_conv(4, 2, 2, 2).axes[0]).shape == (5, 5)  # d(k-1)-p < 0 crops
+    assert "no zeros (s=1)" in plotting.draw_transposed_conv(3, 3).axes[0].get_title()
 
-    left, right = draw_transposed_conv(3, 3, 2, 1, op=1).axes  # 8x8 direct-conv input, 6x6 output
-    cells, out = left.get_images()[0].get_array(), right.get_images()[0].get_array()
-    assert (cells == 3).sum() == 2 * 8 - 1 and (cells[-1] == 3).all() and (cells[:, -1] == 3).all()
-    assert (out == 2).sum() == 2 * 6 - 1 and out[0, 0] == 1
-    assert "output padding (op)" in [t.get_text() for t in left.get_legend().get_texts()]
-    plt.close("all")
-    no_op = draw_transposed_conv(3, 3, 1, 0).axes[0]
-    assert "no zeros (s=1)" in no_op.get_title() and not (no_op.get_images()[0].get_array() == 3).any()
-    plt.close("all")
+
+def numbers(ax) -> dict:
+    """The numbers written in an axes' cells, as {(row, col): value}."""
+    return {(round(t.get_position()[1]), round(t.get_position()[0])): float(t.get_text()) for t in ax.texts}
+
+
+def test_draw_scatter_step_shows_each_stamp_and_the_running_sum():
+    full = F.conv_transpose2d(X[None, None], K[None, None], stride=2)[0, 0]
+    for step in range(4):
+        ax_in, ax_stamp, ax_out = plotting.draw_scatter_step(X, K, s=2, p=1, step=step).axes
+        i, j = divmod(step, 2)
+        assert numbers(ax_stamp) == {(2 * i + a, 2 * j + b): X[i, j].item() * K[a, b].item()
+                                     for a in range(3) for b in range(3)}  # x[i, j]·K, s pixels further on
+        assert f"stamp {step + 1} of 4" in ax_stamp.get_title() and numbers(ax_in)[i, j] == X[i, j]
+    assert numbers(ax_out) == {(r, c): full[r, c].item() for r in range(5) for c in range(5)}
+    assert "the 3×3 kept (p=1)" in ax_out.get_title() and len(ax_out.patches) == 2  # the stamp, the crop
+    assert numbers(plotting.draw_scatter_step(X, K, 2, 1).axes[2]) == numbers(ax_out)  # None: the last step
+
+
+def test_draw_direct_step_slides_the_flipped_kernel_over_the_zero_inserted_input():
+    expected = F.conv_transpose2d(X[None, None], K[None, None], stride=2, padding=1)[0, 0]
+    ax_in, ax_kernel, ax_out = plotting.draw_direct_step(X, K, s=2, p=1, step=4).axes
+    assert numbers(ax_kernel) == {(a, b): K[2 - a, 2 - b].item() for a in range(3) for b in range(3)}
+    assert numbers(ax_in) == {(r, c): X[r // 2, c // 2].item() if r in (1, 3) and c in (1, 3) else 0.0
+                              for r in range(5) for c in range(5)}  # zeros inserted, padded by k-1-p = 1
+    assert numbers(ax_out) == {divmod(n, 3): expected.flatten()[n].item() for n in range(5)}  # row by row
+    assert "= 36" in ax_out.get_title() and "k−1−p = 1" in ax_in.get_title()
+    assert len(numbers(plotting.draw_direct_step(X, K, 2, 1).axes[2])) == 9  # None: the whole output

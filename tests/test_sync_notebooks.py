@@ -23,7 +23,7 @@ def load_tool(root: Path):
 
 @pytest.fixture
 def sandbox(tmp_path):
-    for name in ("notebooks", "tools"):
+    for name in ("notebooks", "tools", "helpers"):  # helpers/: the modules generated from `# @save` cells
         shutil.copytree(ROOT / name, tmp_path / name)
     for name in ("pyproject.toml", "README.md"):
         shutil.copy(ROOT / name, tmp_path / name)

@@ -77,7 +77,7 @@ def test_evaluate_weights_batches_by_size():
     ({"epochs": 2.0}, TypeError, "epochs must be an integer >= 1, got 2.0"),
     ({"epochs": 1, "batch_size": 0}, ValueError, "batch_size must be an integer >= 1"),
     ({"epochs": 1, "seed": 1.5}, TypeError, "seed must be an integer"),
-    ({"epochs": 1, "seed": -1}, ValueError, "seed must be an integer between 0 and"),
+    ({"epochs": 1, "seed": -1}, ValueError, "seed must be an integer >= 0, got seed=-1"),
     ({"epochs": 1, "lr": 0}, ValueError, "lr must be > 0"),
     ({"epochs": 1, "device": "gpu"}, ValueError, "device='gpu' is not a device"),
     ({"epochs": 1, "metrics": {"acc": len}}, ValueError, "pass valid="),
@@ -88,22 +88,22 @@ def test_fit_rejects_bad_numbers(kwargs, error, message):
         fit(nn.Linear(2, 2), (x, y), loss_fn=nn.CrossEntropyLoss(), progress=False, **kwargs)
 
 
-def test_fit_accepts_integers_of_any_origin():
+def test_fit_accepts_numpy_integers():
     import numpy as np
 
     x, y = toy_classification(64)
-    history = fit(nn.Linear(2, 2), (x, y), epochs=np.int64(2), batch_size=torch.tensor(16),
+    history = fit(nn.Linear(2, 2), (x, y), epochs=np.int64(2), batch_size=np.int64(16),
                   loss_fn=nn.CrossEntropyLoss(), progress=False, seed=np.int32(3))
     assert len(history["train_loss"]) == 2
 
 
 def test_fit_rejects_bad_data():
     model, loss = nn.Linear(2, 2), nn.CrossEntropyLoss()
-    with pytest.raises(ValueError, match="train is empty"):
+    with pytest.raises(ValueError, match="train needs .* at least one input"):
         fit(model, torch.zeros(0, 2), epochs=1, loss_fn=loss)
-    with pytest.raises(ValueError, match="5 inputs but targets of shape \\[4\\]"):
+    with pytest.raises(ValueError, match="one target per input .* inputs \\[5, 2\\] and targets \\[4\\]"):
         fit(model, (torch.zeros(5, 2), torch.zeros(4).long()), epochs=1, loss_fn=loss)
-    with pytest.raises(ValueError, match="valid has 3 inputs but targets of shape \\[2\\]"):
+    with pytest.raises(ValueError, match="valid needs one target per input"):
         fit(model, toy_classification(), epochs=1, loss_fn=loss,
             valid=(torch.zeros(3, 2), torch.zeros(2).long()))
     with pytest.raises(TypeError, match="pair"):
@@ -252,17 +252,15 @@ def test_train_autoencoder_recipes_learn_and_validate():
     assert len(history["train_loss"]) == len(history["valid_loss"]) == len(history["valid_mse"]) == 3
     small = dataclasses.replace(RECOMMENDED, epochs=4, latent_dim=8, width=8)
     model, history = train_autoencoder(small, images, progress=False)
-    assert isinstance(model, Autoencoder) and model.latent_dim == 8 and model.kind == "subpixel_icnr"
+    assert isinstance(model, Autoencoder) and model.latent_dim == 8 and model.upsampling == "subpixel_icnr"
     assert history["train_loss"][-1] < history["train_loss"][0]
     assert RECIPES == {"lecture": LECTURE, "recommended": RECOMMENDED}
     with pytest.raises(dataclasses.FrozenInstanceError):
         RECOMMENDED.epochs = 1  # shared recipes cannot be changed by accident
-    with pytest.raises(ValueError, match="'fast' is not a known recipe"):
+    with pytest.raises(ValueError, match="recipe='fast' is not one of 'lecture', 'recommended'"):
         train_autoencoder("fast", images)
     with pytest.raises(ValueError, match="loss='l1' is not one of 'mse', 'bce'"):
         Recipe(loss="l1")
-    with pytest.raises(TypeError, match="epochs must be an integer"):
-        Recipe(epochs=2.5)
 
 
 def test_train_autoencoder_catches_the_mistakes_students_make():
@@ -271,17 +269,14 @@ def test_train_autoencoder_catches_the_mistakes_students_make():
     images = torch.rand(8, 1, 28, 28)
     with pytest.raises(ValueError, match="divide by 255"):
         train_autoencoder("lecture", images * 255)
-    with pytest.raises(ValueError, match="28x28"):
+    with pytest.raises(ValueError, match=r"train must be images \[N, 1, 28, 28\]"):
         train_autoencoder("lecture", torch.rand(8, 1, 32, 32))
     with pytest.raises(TypeError, match="unexpected keyword argument 'batch_size'"):
         train_autoencoder("lecture", images, batch_size=32)
 
 
-def test_seed_offset_comes_from_the_environment(monkeypatch):
-    from helpers.training import seed_offset
-
+def test_the_seed_offset_comes_from_the_environment(monkeypatch):
     monkeypatch.setenv("UPCONV_SEED", "2")
-    assert seed_offset() == 2
     set_seed(1)
     a = torch.rand(3)
     torch.manual_seed(3)
@@ -289,40 +284,3 @@ def test_seed_offset_comes_from_the_environment(monkeypatch):
     monkeypatch.setenv("UPCONV_SEED", "one")
     with pytest.raises(ValueError, match="UPCONV_SEED"):
         set_seed(0)
-
-
-class ScaledLoss(nn.Module):
-    def __init__(self, scale):
-        super().__init__()
-        self.scale = scale
-
-    def forward(self, output, target):
-        return self.scale * nn.functional.cross_entropy(output, target)
-
-
-def test_fit_replays_a_run_it_has_made_only_when_asked(monkeypatch, tmp_path, capsys):
-    x, y = toy_classification()
-
-    def run(scale=1.0):
-        set_seed(0)
-        model = nn.Sequential(nn.Linear(2, 8), nn.ReLU(), nn.Linear(8, 2))
-        optimizer = torch.optim.Adam(model.parameters(), lr=1e-2)
-        history = fit(model, (x, y), epochs=2, loss_fn=ScaledLoss(scale), optimizer=optimizer, seed=0)
-        return model, optimizer, history, torch.rand(2)  # the global random state after training
-
-    trained = run()
-    monkeypatch.setenv("UPCONV_FIT_CACHE", str(tmp_path))
-    capsys.readouterr()
-    first = run()
-    assert "replayed" not in capsys.readouterr().out
-    replayed = run()
-    assert capsys.readouterr().out.strip().endswith("(replayed)")
-    assert replayed[2] == first[2]  # the stored history, its seconds included
-    for model, optimizer, history, after in (first, replayed):
-        assert history["train_loss"] == trained[2]["train_loss"] and torch.equal(after, trained[3])
-        assert all(torch.equal(a, b) for a, b in zip(model.parameters(), trained[0].parameters()))
-        assert optimizer.state_dict()["state"][0]["step"] == trained[1].state_dict()["state"][0]["step"]
-    assert len(list(tmp_path.iterdir())) == 1
-    other = run(scale=2.0)  # an attribute of the loss changes the run: trained, not replayed
-    assert other[2]["train_loss"] != trained[2]["train_loss"]
-    assert len(list(tmp_path.iterdir())) == 2

@@ -42,14 +42,17 @@ def write_idx(path: Path, array: np.ndarray) -> None:
     path.write_bytes(header + np.ascontiguousarray(array, dtype=np.uint8).tobytes())
 
 
-def write_standin(root: Path = STANDIN) -> Path:
-    """Write the subset repeated to MNIST's full sizes under root/MNIST/raw; return root."""
+def write_standin(root: Path = STANDIN, sizes: dict[bool, int] = SIZES) -> Path:
+    """Write the subset repeated to `sizes` (MNIST's full sizes) under root/MNIST/raw; return root.
+
+    torchvision reads these files, so `load_mnist(source="torchvision", root=root)` loads them.
+    """
     sys.path.insert(0, str(ROOT))
     from helpers.data import load_mnist
 
     raw = root / "MNIST" / "raw"
     raw.mkdir(parents=True, exist_ok=True)
-    for train, size in SIZES.items():
+    for train, size in sizes.items():
         images, labels = load_mnist(train=train, source="subset")
         repeat = np.resize(np.arange(len(images)), size)  # 0, 1, ..., n-1, 0, 1, ... (size items)
         pixels = (images[repeat, 0].numpy() * 255).round().astype(np.uint8)

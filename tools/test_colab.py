@@ -53,7 +53,7 @@ def read_pins(path: Path = PINS_FILE) -> dict[str, str]:
 
 def colab_env() -> dict[str, str]:
     """This environment with the venv first, CPU only, the subset, and every config dir in data/colab/."""
-    env = {k: v for k, v in os.environ.items() if k not in ("VIRTUAL_ENV", "PYTHONPATH", "UPCONV_FIT_CACHE")}
+    env = {k: v for k, v in os.environ.items() if k not in ("VIRTUAL_ENV", "PYTHONPATH")}
     for key in ("JUPYTER_CONFIG_DIR", "JUPYTER_DATA_DIR", "JUPYTER_RUNTIME_DIR", "IPYTHONDIR", "MPLCONFIGDIR",
                 "XDG_CACHE_HOME", "UPCONV_MNIST_ROOT", "TMPDIR"):  # TMPDIR: pip's builds, kernel files
         env[key] = str(WORK / key.lower())
