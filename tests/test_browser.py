@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import secrets
 import shutil
 import socket
@@ -327,3 +328,16 @@ def test_transposed_convolution_step_player_plays_and_explorer_updates_its_sizes
     view.screenshot(path=str(SHOTS / "02-explorer-after.png"))
     page.close()
 
+
+def test_06_latent_diffusion_notebook_runs_and_its_guidance_slider_redraws(browser, lab):
+    page, seconds = open_and_run_all(browser, lab, "06_latent_diffusion.ipynb", timeout_s=600)
+    picture_css = "img[alt^='the guidance scale']"
+    view = widget_view(page, picture_css)  # the guidance player: play button, step slider, samples
+    picture = view.locator(picture_css).first  # re-resolved on every read: a redraw replaces the <img>
+    assert picture.get_attribute("alt").endswith("step 1 of 7"), picture.get_attribute("alt")
+    before_shot = picture.screenshot(path=str(SHOTS / "06-guidance-before.png"))
+    press_on_slider(page, view.locator(".widget-slider").first, 4)  # w = 0 -> w = 2
+    playwright_api.expect(picture).to_have_attribute("alt", re.compile("step 5 of 7$"), timeout=15_000)
+    assert picture.screenshot(path=str(SHOTS / "06-guidance-after.png")) != before_shot
+    print(f"06_latent_diffusion.ipynb: Run All took {seconds:.0f} s in the browser")
+    page.close()
