@@ -5,6 +5,7 @@
   "## 6. ..." in that notebook.
 - The stored outputs, which GitHub and any viewer without a kernel show, hold no progress
   bar frozen at 0 % and no raw widget text such as "VBox(children=...)".
+- No cell holds a control character (a LaTeX backslash lost to a Python escape).
 - No notebook or helper uses `ipywidgets.Image` (binary widget state; see helpers.widgets).
 """
 
@@ -88,6 +89,14 @@ def test_a_reader_without_a_kernel_sees_final_states(path):
         assert not re.search(r"\b0%\|", text), f"{path.name}: a progress bar frozen at 0%: {text[:80]!r}"
         assert "VBox(children" not in text and "HBox(children" not in text, \
             f"{path.name}: raw widget text {text[:80]!r}; give the widget a readable text form"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_no_cell_holds_a_control_character(path):
+    # "\\to" written inside a non-raw Python string becomes a tab and "o": broken LaTeX
+    for i, cell in enumerate(nbformat.read(path, as_version=4).cells):
+        bad = sorted({hex(ord(c)) for c in cell.source if ord(c) < 32 and c != "\n"})
+        assert not bad, f"{path.name}, cell {i}: control characters {bad}; escape the backslash"
 
 
 def test_nothing_uses_binary_image_widgets():
